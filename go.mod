@@ -1,0 +1,9 @@
+module sockrun
+
+go 1.26.8
+
+require (
+	github.com/spf13/pflag v1.1.0
+	github.com/yuin/gopher-lua v1.1.2
+	golang.org/x/sys v0.50.0
+)

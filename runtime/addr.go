@@ -1,0 +1,178 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Linux address families, as scripts pass them.
+const (
+	afUnix  = 1
+	afInet  = 2
+	afInet6 = 10
+)
+
+// resolver is where every host-name lookup goes, so that a flag can point
+// them all at another DNS server (and tests at one on loopback).
+type resolver interface {
+	lookup(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// systemResolver uses Go's resolver: /etc/hosts, then the DNS servers of
+// /etc/resolv.conf.
+type systemResolver struct{}
+
+func (systemResolver) lookup(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
+	if err != nil {
+		return nil, lookupError(ctx, err)
+	}
+	return ips, nil
+}
+
+// lookupError maps a resolver failure to PHP's h_errno codes: a name that
+// does not exist is HOST_NOT_FOUND; anything else (no server, timeout) is
+// TRY_AGAIN, as glibc reports it.
+func lookupError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return errStopped
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
+		return hostNotFound
+	}
+	return hostTryAgain
+}
+
+// inetAton parses an IPv4 address as glibc's inet_aton does: one to four
+// parts, each decimal, octal (leading 0) or hex (0x); the last part fills the
+// remaining bytes ("127.1" is 127.0.0.1). Anything after whitespace is ignored.
+func inetAton(s string) (netip.Addr, bool) {
+	if i := strings.IndexAny(s, " \t\n\v\f\r"); i >= 0 {
+		s = s[:i]
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	vals := make([]uint64, len(parts))
+	for i, p := range parts {
+		if p == "" || p[0] < '0' || p[0] > '9' {
+			return netip.Addr{}, false
+		}
+		v, err := strconv.ParseUint(p, 0, 32)
+		if err != nil || strings.Contains(p, "_") || strings.HasPrefix(p, "0b") || strings.HasPrefix(p, "0o") {
+			return netip.Addr{}, false
+		}
+		vals[i] = v
+	}
+	last := vals[len(vals)-1]
+	if last >= 1<<(8*(5-len(vals))) {
+		return netip.Addr{}, false
+	}
+	for _, v := range vals[:len(vals)-1] {
+		if v > 255 {
+			return netip.Addr{}, false
+		}
+	}
+	var b [4]byte
+	for i, v := range vals[:len(vals)-1] {
+		b[i] = byte(v)
+	}
+	for i := 3; i >= len(vals)-1; i-- {
+		b[i] = byte(last)
+		last >>= 8
+	}
+	return netip.AddrFrom4(b), true
+}
+
+// resolve4 is PHP's php_set_inet_addr: an inet_aton address, else the first
+// IPv4 address of the name.
+func (rt *Runtime) resolve4(host string) (netip.Addr, error) {
+	if ip, ok := inetAton(host); ok {
+		return ip, nil
+	}
+	if _, err := netip.ParseAddr(host); err == nil || host == "" {
+		return netip.Addr{}, hostUnknown // gethostbyname() fails on an IPv6 literal with h_errno 0
+	}
+	ips, err := rt.resolver.lookup(rt.ctx, "ip4", host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return ips[0], nil
+}
+
+// resolve6 is PHP's php_set_inet6_addr: an IPv6 literal (with an optional
+// %zone), else the name's first IPv6 address, with IPv4 results mapped.
+func (rt *Runtime) resolve6(host string) (netip.Addr, error) {
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is6() {
+		return ip, nil
+	}
+	ips, err := rt.resolver.lookup(rt.ctx, "ip", host)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	for _, ip := range ips {
+		if ip.Is6() {
+			return ip, nil
+		}
+	}
+	return netip.AddrFrom16(ips[0].As16()), nil
+}
+
+// sockaddr builds the socket address for a PHP (address, port) pair on s's
+// family. Ports wrap modulo 65536, as PHP's htons((unsigned short) port).
+func (rt *Runtime) sockaddr(s *Socket, address string, port int) (unix.Sockaddr, error) {
+	switch s.domain {
+	case afInet:
+		ip, err := rt.resolve4(address)
+		if err != nil {
+			return nil, err
+		}
+		return &unix.SockaddrInet4{Addr: ip.As4(), Port: int(uint16(port))}, nil
+	case afInet6:
+		ip, err := rt.resolve6(address)
+		if err != nil {
+			return nil, err
+		}
+		sa := &unix.SockaddrInet6{Addr: ip.As16(), Port: int(uint16(port))}
+		if zone := ip.Zone(); zone != "" {
+			if ifi, err := net.InterfaceByName(zone); err == nil {
+				sa.ZoneId = uint32(ifi.Index)
+			} else if id, err := strconv.Atoi(zone); err == nil {
+				sa.ZoneId = uint32(id)
+			}
+		}
+		return sa, nil
+	default:
+		return &unix.SockaddrUnix{Name: address}, nil
+	}
+}
+
+// formatSockaddr renders a socket address as PHP's getsockname does: the
+// numeric address (inet_ntop) and port, or a Unix socket's path.
+func formatSockaddr(sa unix.Sockaddr) (string, int, bool) {
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrFrom4(sa.Addr).String(), sa.Port, true
+	case *unix.SockaddrInet6:
+		return netip.AddrFrom16(sa.Addr).String(), sa.Port, true
+	case *unix.SockaddrUnix:
+		return sa.Name, 0, true
+	}
+	return "", 0, false
+}
+
+// joinHostPort is for messages: "127.0.0.1:80", "[::1]:80", or a path.
+func joinHostPort(domain int, addr string, port int) string {
+	if domain == afUnix {
+		return addr
+	}
+	return net.JoinHostPort(addr, strconv.Itoa(port))
+}

@@ -1,0 +1,153 @@
+package runtime
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Version is sockrun's version, set at build time with -ldflags "-X sockrun/runtime.Version=...".
+var Version = "0.1.0-dev"
+
+const usageText = `usage: sockrun [flags] SCRIPT [ARGS...]
+       sockrun [flags] -e CODE [ARGS...]
+       sockrun [flags] - [ARGS...]        (script from stdin)
+
+Runs a Lua script with PHP's socket API (socket_create, socket_connect, ...).
+Flags go before the script; everything after it belongs to the script
+(arg[1], arg[2], ... and the main chunk's ...).
+
+Flags:
+`
+
+// Main is the whole command line: it parses args, runs the script and returns
+// the exit status (0 ok, 1 script error or die, 2 usage, 124 timeout, 130 Ctrl-C).
+func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	flags := pflag.NewFlagSet("sockrun", pflag.ContinueOnError)
+	flags.SetInterspersed(false) // flags after the script are the script's
+	flags.SetOutput(io.Discard)
+	code := flags.StringP("execute", "e", "", "run CODE instead of a script file")
+	quiet := flags.BoolP("quiet", "q", false, "print no PHP-style warnings on stderr (errors still print)")
+	timeout := flags.Duration("timeout", 0, "end the script after this long (e.g. 30s), closing every socket; exit status 124")
+	version := flags.Bool("version", false, "print the version and exit")
+	help := flags.BoolP("help", "h", false, "print this help and exit")
+
+	usage := func(w io.Writer) {
+		fmt.Fprint(w, usageText)
+		fmt.Fprint(w, flags.FlagUsages())
+	}
+	if err := flags.Parse(argv); err != nil {
+		fmt.Fprintf(stderr, "sockrun: %v\n", err)
+		fmt.Fprintln(stderr, "Run 'sockrun --help' for usage.")
+		return ExitUsage
+	}
+	switch {
+	case *help:
+		usage(stdout)
+		return ExitOK
+	case *version:
+		fmt.Fprintf(stdout, "sockrun %s (gopher-lua %s, Lua 5.1)\n", Version, moduleVersion("github.com/yuin/gopher-lua"))
+		return ExitOK
+	}
+	rest := flags.Args()
+	hasCode := flags.Changed("execute")
+	if !hasCode && len(rest) == 0 {
+		fmt.Fprintln(stderr, "sockrun: no script given")
+		fmt.Fprintln(stderr, "Run 'sockrun --help' for usage.")
+		return ExitUsage
+	}
+
+	// Read the program before anything starts, so that a missing or
+	// unreadable script is a usage error (2), not a script error (1).
+	var source []byte
+	name := "-e"
+	scriptArgs := rest
+	if hasCode {
+		source = []byte(*code)
+	} else {
+		name, scriptArgs = rest[0], rest[1:]
+		var err error
+		if name == "-" {
+			source, err = io.ReadAll(stdin)
+			name = "stdin"
+		} else {
+			source, err = os.ReadFile(name)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "sockrun: cannot read script %s: %v\n", name, unwrapPathError(err))
+			return ExitUsage
+		}
+	}
+
+	rt := New(Options{Stdin: stdin, Stdout: stdout, Stderr: stderr, Quiet: *quiet})
+	defer rt.Close()
+	stopOnSignals(rt)
+	if *timeout > 0 {
+		timer := time.AfterFunc(*timeout, func() {
+			rt.Stop(ExitTimeout, fmt.Sprintf("timed out after %v", *timeout))
+		})
+		defer timer.Stop()
+	}
+	return rt.RunSource(source, name, scriptArgs)
+}
+
+// stopOnSignals ends the script on Ctrl-C (130) or SIGTERM (143), after which
+// Close closes every socket.
+func stopOnSignals(rt *Runtime) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case sig := <-ch:
+			if sig == os.Interrupt {
+				rt.Stop(ExitInterrupt, "interrupted")
+			} else {
+				rt.Stop(128+int(syscall.SIGTERM), "terminated")
+			}
+		case <-rt.ctx.Done():
+		}
+		signal.Stop(ch)
+	}()
+}
+
+// moduleVersion reads a dependency's version from the build information.
+func moduleVersion(path string) string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range info.Deps {
+			if m.Path == path {
+				return m.Version
+			}
+		}
+	}
+	return "(unknown)"
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// RunSource compiles and runs a chunk named name (the script path, which
+// error messages and warnings show).
+func (rt *Runtime) RunSource(source []byte, name string, args []string) int {
+	if bytes.HasPrefix(source, []byte("#")) {
+		// A "#!/usr/bin/env sockrun" line: comment it out, keeping line numbers.
+		source = append([]byte("--"), source...)
+	}
+	fn, err := rt.L.Load(bytes.NewReader(source), name)
+	if err != nil {
+		fmt.Fprintf(rt.stderr, "sockrun: %s\n", strings.Join(strings.Fields(err.Error()), " "))
+		return ExitError
+	}
+	return rt.run(fn, name, args)
+}

@@ -1,0 +1,190 @@
+package runtime
+
+import (
+	"io"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// libFunc is one global function, named as PHP names it.
+type libFunc struct {
+	name string
+	fn   func(a args) int
+}
+
+const socketTypeName = "Socket"
+
+// openLibs loads Lua's standard libraries in a fixed order, then sockrun's:
+// the Socket type, the PHP constants, the socket_* functions and the porting
+// helpers.
+func openLibs(rt *Runtime) {
+	L := rt.L
+	for _, lib := range []struct {
+		name string
+		open lua.LGFunction
+	}{
+		{lua.LoadLibName, lua.OpenPackage},
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.IoLibName, lua.OpenIo},
+		{lua.OsLibName, lua.OpenOs},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+		{lua.DebugLibName, lua.OpenDebug},
+		{lua.CoroutineLibName, lua.OpenCoroutine},
+	} {
+		L.Push(L.NewFunction(lib.open))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+
+	mt := L.NewTypeMetatable(socketTypeName)
+	mt.RawSetString("__tostring", L.NewFunction(socketToString))
+	mt.RawSetString("__metatable", lua.LString(socketTypeName))
+
+	for _, c := range phpConstants {
+		L.SetGlobal(c.name, lua.LNumber(c.value))
+	}
+	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), socketFuncs)
+	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), portingFuncs)
+	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}})
+	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), unsupportedFuncs())
+}
+
+// register binds each function to this runtime under its PHP name.
+func (rt *Runtime) register(into *lua.LTable, funcs []libFunc) {
+	for _, f := range funcs {
+		f := f
+		into.RawSetString(f.name, rt.L.NewFunction(func(L *lua.LState) int {
+			return f.fn(args{L: L, rt: rt, fn: f.name})
+		}))
+	}
+}
+
+func socketToString(L *lua.LState) int {
+	ud := L.CheckUserData(1)
+	if s, ok := ud.Value.(*Socket); ok {
+		L.Push(lua.LString(s.String()))
+		return 1
+	}
+	L.Push(lua.LString("Socket"))
+	return 1
+}
+
+// The porting helpers every tutorial program uses, and print, which writes
+// where echo writes.
+var portingFuncs = []libFunc{
+	{"echo", echo},
+	{"print", luaPrint},
+	{"die", die},
+	{"in_array", inArray},
+}
+
+// echo(...) writes each argument as tostring would, no separator, no newline.
+// stdout is not buffered (as PHP's CLI), so nothing waits behind a blocking call.
+func echo(a args) int {
+	a.writeArgs("", "")
+	return 0
+}
+
+// luaPrint is Lua's print, writing to the runtime's stdout.
+func luaPrint(a args) int {
+	a.writeArgs("\t", "\n")
+	return 0
+}
+
+func (a args) writeArgs(sep, end string) {
+	L := a.L
+	var out []byte
+	for i := 1; i <= L.GetTop(); i++ {
+		if i > 1 {
+			out = append(out, sep...)
+		}
+		out = append(out, L.ToStringMeta(L.Get(i)).String()...)
+	}
+	out = append(out, end...)
+	a.rt.stdout.Write(out) //nolint:errcheck // like PHP's echo, a closed stdout is not the script's error
+}
+
+// die([message]) prints a string message to stdout and ends the script with
+// status 1; die(n) ends it with status n.
+func die(a args) int {
+	a.count(0, 1)
+	status := ExitError
+	switch v := a.L.Get(1).(type) {
+	case lua.LString:
+		io.WriteString(a.rt.stdout, string(v)) //nolint:errcheck
+	case lua.LNumber:
+		status = int(v)
+	}
+	a.rt.Stop(status, "")
+	a.L.RaiseError("%s", errStopped.Error())
+	return 0
+}
+
+// osExit replaces os.exit so that sockets are closed and the exit status
+// goes through the CLI, even from inside pcall.
+func osExit(a args) int {
+	status := ExitOK
+	switch v := a.L.Get(1).(type) {
+	case lua.LBool:
+		if !v {
+			status = ExitError
+		}
+	case *lua.LNilType:
+	default:
+		status = a.int(1, "code")
+	}
+	a.rt.Stop(status, "")
+	a.L.RaiseError("%s", errStopped.Error())
+	return 0
+}
+
+// inArray: in_array(needle, table) -> bool; sockets compare by identity,
+// other values with Lua's raw equality (numbers and strings by value).
+func inArray(a args) int {
+	a.count(2, 3)
+	needle := a.L.Get(1)
+	t, ok := a.L.Get(2).(*lua.LTable)
+	if !ok {
+		a.raise("Argument #2 ($haystack) must be of type array, %s given", typeName(a.L.Get(2)))
+	}
+	found := false
+	t.ForEach(func(_, v lua.LValue) {
+		if !found && v == needle {
+			found = true
+		}
+	})
+	a.L.Push(lua.LBool(found))
+	return 1
+}
+
+// unsupportedFuncs are the ext/sockets functions sockrun does not provide
+// (yet): calling one raises an error that says so, instead of "attempt to call
+// a nil value".
+func unsupportedFuncs() []libFunc {
+	why := map[string]string{
+		"socket_import_stream":    "PHP streams do not exist in sockrun",
+		"socket_export_stream":    "PHP streams do not exist in sockrun",
+		"socket_sendmsg":          "control messages are not supported",
+		"socket_recvmsg":          "control messages are not supported",
+		"socket_cmsg_space":       "control messages are not supported",
+		"socket_addrinfo_lookup":  "not provided yet",
+		"socket_addrinfo_connect": "not provided yet",
+		"socket_addrinfo_bind":    "not provided yet",
+		"socket_addrinfo_explain": "not provided yet",
+	}
+	var funcs []libFunc
+	for _, name := range []string{
+		"socket_import_stream", "socket_export_stream", "socket_sendmsg", "socket_recvmsg",
+		"socket_cmsg_space", "socket_addrinfo_lookup", "socket_addrinfo_connect",
+		"socket_addrinfo_bind", "socket_addrinfo_explain",
+	} {
+		reason := why[name]
+		funcs = append(funcs, libFunc{name, func(a args) int {
+			a.raise("is not available in sockrun: %s (see the README)", reason)
+			return 0
+		}})
+	}
+	return funcs
+}

@@ -1,0 +1,159 @@
+package runtime
+
+import (
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
+)
+
+// Linux option numbers whose values are not plain ints.
+const (
+	solSocket  = 1
+	soLinger   = 13
+	soRcvtimeo = 20
+	soSndtimeo = 21
+)
+
+// socketSetOption: socket_set_option(socket, level, option, value) -> bool
+//
+// SO_RCVTIMEO/SO_SNDTIMEO take {sec=, usec=}, SO_LINGER {l_onoff=, l_linger=};
+// every other option takes a number, converted as PHP converts it. The value
+// goes to the kernel (so getsockopt reads back what the kernel made of it);
+// the timeouts also bound sockrun's own waits, since the descriptor itself is
+// nonblocking and the kernel would ignore them.
+func socketSetOption(a args) int {
+	a.count(4, 4)
+	s := a.socket(1, "socket")
+	level := a.int(2, "level")
+	option := a.int(3, "option")
+	osLevel, osOption := osSockopt(level, option)
+	var err error
+	switch {
+	case level == solSocket && (option == soRcvtimeo || option == soSndtimeo):
+		tv := unix.NsecToTimeval(int64(a.field(4, "sec"))*1e9 + int64(a.field(4, "usec"))*1e3)
+		if err = unix.SetsockoptTimeval(s.fd, osLevel, osOption, &tv); err == nil {
+			err = s.readTimeouts()
+		}
+	case level == solSocket && option == soLinger:
+		l := unix.Linger{Onoff: int32(a.field(4, "l_onoff")), Linger: int32(a.field(4, "l_linger"))}
+		err = unix.SetsockoptLinger(s.fd, osLevel, osOption, &l)
+	default:
+		err = unix.SetsockoptInt(s.fd, osLevel, osOption, phpLong(a.rt, a.L.Get(4)))
+	}
+	if err != nil {
+		return a.fail(s, "Unable to set socket option", err)
+	}
+	a.L.Push(lua.LTrue)
+	return 1
+}
+
+// socketGetOption: socket_get_option(socket, level, option) -> value|false
+func socketGetOption(a args) int {
+	a.count(3, 3)
+	s := a.socket(1, "socket")
+	level := a.int(2, "level")
+	option := a.int(3, "option")
+	osLevel, osOption := osSockopt(level, option)
+	switch {
+	case level == solSocket && (option == soRcvtimeo || option == soSndtimeo):
+		tv, err := unix.GetsockoptTimeval(s.fd, osLevel, osOption)
+		if err != nil {
+			return a.fail(s, "Unable to retrieve socket option", err)
+		}
+		a.pushFields("sec", int(tv.Sec), "usec", int(tv.Usec))
+	case level == solSocket && option == soLinger:
+		l, err := unix.GetsockoptLinger(s.fd, osLevel, osOption)
+		if err != nil {
+			return a.fail(s, "Unable to retrieve socket option", err)
+		}
+		a.pushFields("l_onoff", int(l.Onoff), "l_linger", int(l.Linger))
+	default:
+		v, err := unix.GetsockoptInt(s.fd, osLevel, osOption)
+		if err != nil {
+			return a.fail(s, "Unable to retrieve socket option", err)
+		}
+		a.L.Push(lua.LNumber(v))
+	}
+	return 1
+}
+
+// field reads a required key of a table option value, as PHP requires it.
+func (a args) field(n int, key string) int {
+	t, ok := a.L.Get(n).(*lua.LTable)
+	var v lua.LValue = lua.LNil
+	if ok {
+		v = t.RawGetString(key)
+	}
+	if v == lua.LNil {
+		a.raise("Argument #%d ($value) must have key %q", n, key)
+	}
+	return phpLong(a.rt, v)
+}
+
+func (a args) pushFields(k1 string, v1 int, k2 string, v2 int) {
+	t := a.L.CreateTable(0, 2)
+	t.RawSetString(k1, lua.LNumber(v1))
+	t.RawSetString(k2, lua.LNumber(v2))
+	a.L.Push(t)
+}
+
+// phpLong is PHP's zval_get_long, which option values go through: numbers
+// truncate, booleans are 0/1, strings give their leading number (or 0),
+// tables give 1 unless empty, nil gives 0.
+func phpLong(rt *Runtime, v lua.LValue) int {
+	switch v := v.(type) {
+	case lua.LNumber:
+		return int(float64(v))
+	case lua.LString:
+		return leadingInt(string(v))
+	case *lua.LTable:
+		if k, _ := v.Next(lua.LNil); k != lua.LNil {
+			return 1
+		}
+		return 0
+	case lua.LBool:
+		if v {
+			return 1
+		}
+	}
+	return 0
+}
+
+// leadingInt parses the leading integer of s, as C's strtol (and PHP's
+// string-to-int conversion) does: "  42abc" is 42, "abc" is 0.
+func leadingInt(s string) int {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\v' || s[i] == '\f') {
+		i++
+	}
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	n := 0
+	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	if neg {
+		return -n
+	}
+	return n
+}
+
+// readTimeouts copies SO_RCVTIMEO/SO_SNDTIMEO from the kernel (as it rounded
+// them) into the waits sockrun does on the poller.
+func (s *Socket) readTimeouts() error {
+	for _, opt := range []struct {
+		name int
+		dst  *time.Duration
+	}{{unix.SO_RCVTIMEO, &s.rcvTimeout}, {unix.SO_SNDTIMEO, &s.sndTimeout}} {
+		tv, err := unix.GetsockoptTimeval(s.fd, unix.SOL_SOCKET, opt.name)
+		if err != nil {
+			return err
+		}
+		*opt.dst = time.Duration(tv.Sec)*time.Second + time.Duration(tv.Usec)*time.Microsecond
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+package runtime
+
+import (
+	"os"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
+)
+
+// Readiness as select(2) reports it, from the poll(2) bits the kernel uses
+// for it (fs/select.c's POLLIN_SET, POLLOUT_SET, POLLEX_SET): so a listener
+// with a pending connection and a connection whose peer closed are readable.
+const (
+	pollInSet  = pollReadBits | unix.POLLHUP | unix.POLLERR
+	pollOutSet = pollWriteBits | unix.POLLERR
+	pollExSet  = unix.POLLPRI
+)
+
+// selectSet is one of socket_select's three tables.
+type selectSet struct {
+	argn  int
+	name  string
+	table *lua.LTable // nil for a nil argument
+	want  int16       // poll events asked for
+	ready int16       // revents that count as ready
+	keys  []lua.LValue
+	socks []*Socket
+}
+
+// socketSelect: socket_select(read, write, except, seconds[, microseconds = 0])
+// -> count|false. The tables are changed in place: entries whose socket is
+// not ready are removed; ready ones keep their keys. seconds == nil blocks.
+//
+// One poll(2) over every descriptor answers it, so there is no FD_SETSIZE
+// ceiling; a wake-up pipe lets Stop interrupt the wait.
+func socketSelect(a args) int {
+	a.count(4, 5)
+	sets := [3]selectSet{
+		{argn: 1, name: "read", want: pollReadBits, ready: pollInSet},
+		{argn: 2, name: "write", want: pollWriteBits, ready: pollOutSet},
+		{argn: 3, name: "except", want: unix.POLLPRI, ready: pollExSet},
+	}
+	any := false
+	for i := range sets {
+		a.selectTable(&sets[i])
+		any = any || len(sets[i].socks) > 0
+	}
+	if !any {
+		a.raise("At least one array argument must be passed")
+	}
+	timeout := time.Duration(-1)
+	if sec, ok := a.nullableInt(4, "seconds"); ok {
+		usec := a.optInt(5, "microseconds", 0)
+		if sec < 0 || usec < 0 {
+			return a.fail(nil, "Unable to select", unix.EINVAL)
+		}
+		timeout = time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond
+	}
+
+	fds, index := a.rt.pollFds(sets[:])
+	fds, err := a.rt.poll(fds, timeout)
+	if err != nil {
+		return a.fail(nil, "Unable to select", err)
+	}
+
+	total := 0
+	for i := range sets {
+		total += sets[i].keep(fds, index)
+	}
+	a.L.Push(lua.LNumber(total))
+	return 1
+}
+
+// selectTable reads one set argument: nil or a table of open Sockets.
+func (a args) selectTable(set *selectSet) {
+	v := a.L.Get(set.argn)
+	switch t := v.(type) {
+	case *lua.LNilType:
+		return
+	case *lua.LTable:
+		set.table = t
+	default:
+		a.raise("Argument #%d ($%s) must be of type ?array, %s given", set.argn, set.name, typeName(v))
+	}
+	set.table.ForEach(func(k, v lua.LValue) {
+		ud, ok := v.(*lua.LUserData)
+		s, isSock := (*Socket)(nil), false
+		if ok {
+			s, isSock = ud.Value.(*Socket)
+		}
+		switch {
+		case !isSock:
+			a.raise("Argument #%d ($%s) must only have elements of type Socket, %s given", set.argn, set.name, typeName(v))
+		case s.closed:
+			a.raise("Argument #%d ($%s) contains a closed socket", set.argn, set.name)
+		}
+		set.keys = append(set.keys, k)
+		set.socks = append(set.socks, s)
+	})
+}
+
+// pollFds builds one pollfd per distinct socket over all sets; index maps a
+// socket to its pollfd.
+func (rt *Runtime) pollFds(sets []selectSet) ([]unix.PollFd, map[*Socket]int) {
+	index := make(map[*Socket]int)
+	var fds []unix.PollFd
+	for _, set := range sets {
+		for _, s := range set.socks {
+			i, seen := index[s]
+			if !seen {
+				i = len(fds)
+				index[s] = i
+				fds = append(fds, unix.PollFd{Fd: int32(s.fd)})
+			}
+			fds[i].Events |= set.want
+		}
+	}
+	return fds, index
+}
+
+// keep removes the entries of the set that are not ready and returns how many
+// distinct sockets are ready in it (duplicates count once, as select(2)'s
+// fd_set does).
+func (set *selectSet) keep(fds []unix.PollFd, index map[*Socket]int) int {
+	if set.table == nil {
+		return 0
+	}
+	counted := make(map[*Socket]bool)
+	for i, s := range set.socks {
+		if fds[index[s]].Revents&set.ready == 0 {
+			set.table.RawSet(set.keys[i], lua.LNil)
+			continue
+		}
+		counted[s] = true
+	}
+	return len(counted)
+}
+
+// poll waits until one of fds is ready, the timeout passes (< 0: never) or
+// the script is stopped, and returns fds with their Revents (and the wake-up
+// pipe's entry after them). Signals the Go runtime uses (EINTR) only restart it.
+func (rt *Runtime) poll(fds []unix.PollFd, timeout time.Duration) ([]unix.PollFd, error) {
+	wake, err := rt.wakeFd()
+	if err != nil {
+		return nil, err
+	}
+	all := append(fds, unix.PollFd{Fd: int32(wake), Events: unix.POLLIN})
+	deadline := time.Now().Add(timeout)
+	for {
+		if rt.Stopping() {
+			return nil, errStopped
+		}
+		remaining := timeout
+		if timeout > 0 {
+			remaining = max(time.Until(deadline), 0)
+		}
+		_, err := sysPoll(all, remaining)
+		switch {
+		case rt.Stopping():
+			return nil, errStopped
+		case err == unix.EINTR:
+			continue
+		}
+		return all, err
+	}
+}
+
+// wakePipe is how Stop interrupts a socket_select blocked in poll(2).
+type wakePipe struct {
+	r, w *os.File
+	rfd  int
+}
+
+func (p *wakePipe) signal() { p.w.Write([]byte{0}) } //nolint:errcheck // a full pipe is already signalled
+func (p *wakePipe) close()  { p.r.Close(); p.w.Close() }
+
+func (rt *Runtime) wakeFd() (int, error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.wake == nil {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return -1, err
+		}
+		p := &wakePipe{r: r, w: w}
+		raw, err := r.SyscallConn()
+		if err == nil {
+			err = raw.Control(func(fd uintptr) { p.rfd = int(fd) })
+		}
+		if err != nil {
+			p.close()
+			return -1, err
+		}
+		rt.wake = p
+		if rt.Stopping() {
+			p.signal()
+		}
+	}
+	return rt.wake.rfd, nil
+}

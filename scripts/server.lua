@@ -1,0 +1,148 @@
+-- server.lua: the PHP tutorial's select() chat server, made solid.
+-- Usage: sockrun scripts/server.lua [ADDRESS [PORT [MAX_CLIENTS]]]   (default 127.0.0.1 5000, no cap)
+--
+-- Every client gets the tutorial's welcome, then "OK ... <line>" for each line
+-- it sends (bytes kept exactly, NULs included). Any number of clients at once;
+-- one that leaves, resets or stops reading is closed and forgotten without
+-- disturbing the others. Connects and disconnects are logged on stdout.
+-- PORT 0 picks a free port; the "Listening on" line says which.
+
+local address = arg[1] or "127.0.0.1"
+local port = tonumber(arg[2] or "5000")
+local max_clients = tonumber(arg[3] or "0") -- 0: no cap
+
+if not port or not max_clients or (arg[1] == "-h" or arg[1] == "--help") then
+  io.stderr:write("usage: sockrun scripts/server.lua [ADDRESS [PORT [MAX_CLIENTS]]]\n")
+  os.exit(2)
+end
+
+local MAX_LINE = 64 * 1024        -- a longer line is answered in pieces of this size
+local MAX_PENDING = 1024 * 1024   -- a client that lets this much output pile up is dropped
+
+local function fail(what, sock)
+  local code = socket_last_error(sock)
+  die(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+end
+
+local domain = address:find(":", 1, true) and AF_INET6 or AF_INET
+local sock = socket_create(domain, SOCK_STREAM, 0) or fail("Couldn't create socket")
+echo("Socket created \n")
+
+-- Restarting the server must not wait for old connections in TIME_WAIT.
+socket_set_option(sock, SOL_SOCKET, SO_REUSEADDR, 1)
+if not socket_bind(sock, address, port) then fail("Could not bind socket", sock) end
+echo("Socket bind OK \n")
+
+if not socket_listen(sock, SOMAXCONN) then fail("Could not listen on socket", sock) end
+echo("Socket listen OK \n")
+local _, bound_address, bound_port = socket_getsockname(sock)
+echo("Listening on ", bound_address, ":", bound_port, "\n")
+echo("Waiting for incoming connections... \n")
+
+-- A nonblocking listener: a connection that is reset before we accept it
+-- must not leave us blocked in socket_accept.
+socket_set_nonblock(sock)
+
+local WELCOME = "Welcome to php socket server version 1.0 \n" ..
+                "Enter a message and press enter, and i shall reply back \n"
+
+local clients = {}   -- socket -> {name = "addr : port", input = "", output = ""}
+local count = 0
+
+local function drop(c, why)
+  local client = clients[c]
+  clients[c] = nil
+  count = count - 1
+  socket_close(c)
+  echo("Client ", client.name, " disconnected (", why, "). \n")
+end
+
+-- queue adds a reply; it is written when the client can take it, so a client
+-- that does not read never blocks the others.
+local function queue(c, data)
+  local client = clients[c]
+  client.output = client.output .. data
+  if #client.output > MAX_PENDING then
+    drop(c, "not reading its replies")
+  end
+end
+
+local function accept_client()
+  local c = socket_accept(sock)
+  if not c then return end -- the connection went away before we got to it
+  local _, addr, p = socket_getpeername(c)
+  local name = tostring(addr) .. " : " .. tostring(p)
+  if max_clients > 0 and count >= max_clients then
+    socket_write(c, "Server is full, try again later. \n")
+    socket_close(c)
+    echo("Client ", name, " turned away: ", max_clients, " clients already connected. \n")
+    return
+  end
+  socket_set_nonblock(c)
+  clients[c] = {name = name, input = "", output = ""}
+  count = count + 1
+  echo("Client ", name, " is now connected to us. \n")
+  queue(c, WELCOME)
+end
+
+local function read_client(c)
+  local input = socket_read(c, 65536)
+  if input == false then
+    if socket_last_error(c) == SOCKET_EAGAIN then return end
+    return drop(c, socket_strerror(socket_last_error(c)))
+  elseif input == "" then
+    return drop(c, "closed by client")
+  end
+  local client = clients[c]
+  local buffered = client.input .. input
+  -- Answer every complete line; keep a partial one for the next read.
+  local start = 1
+  while clients[c] do
+    local nl = buffered:find("\n", start, true)
+    if not nl then break end
+    queue(c, "OK ... " .. buffered:sub(start, nl))
+    start = nl + 1
+  end
+  if not clients[c] then return end
+  local rest = buffered:sub(start)
+  while #rest >= MAX_LINE and clients[c] do
+    queue(c, "OK ... " .. rest:sub(1, MAX_LINE) .. "\n")
+    rest = rest:sub(MAX_LINE + 1)
+  end
+  client.input = rest
+end
+
+local function write_client(c)
+  local client = clients[c]
+  local n = socket_write(c, client.output)
+  if n == false then
+    if socket_last_error(c) == SOCKET_EAGAIN then return end
+    return drop(c, socket_strerror(socket_last_error(c)))
+  end
+  client.output = client.output:sub(n + 1)
+end
+
+while true do
+  local read, write = {sock}, {}
+  for c, client in pairs(clients) do
+    read[#read + 1] = c
+    if client.output ~= "" then write[#write + 1] = c end
+  end
+
+  if socket_select(read, write, nil, nil) == false then
+    fail("Could not select", nil)
+  end
+
+  for _, c in pairs(write) do
+    if clients[c] then write_client(c) end
+  end
+  for _, c in pairs(read) do
+    if c == sock then
+      accept_client()
+    elseif clients[c] then
+      read_client(c)
+      -- Answer at once; what the client cannot take now waits for select.
+      if clients[c] and clients[c].output ~= "" then write_client(c) end
+    end
+  end
+end
