@@ -28,8 +28,8 @@ type Socket struct {
 	id       int
 	ud       *lua.LUserData // the one userdata for this socket, so identity holds in Lua
 
-	nonblocking bool  // socket_set_nonblock was called
-	err         int   // PHP's per-socket error (php_sock->error); sticky
+	nonblocking bool // socket_set_nonblock was called
+	err         int  // PHP's per-socket error (php_sock->error); sticky
 	rcvTimeout  time.Duration
 	sndTimeout  time.Duration
 	deadlines   [2]bool // a read/write deadline is set on file and must be cleared

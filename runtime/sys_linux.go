@@ -45,6 +45,6 @@ func osSockopt(level, option int) (int, int) { return level, option }
 // The poll(2) bits select(2) counts as readable and writable; x/sys/unix
 // does not export the *NORM/*BAND ones for Linux.
 const (
-	pollReadBits  = unix.POLLIN | 0x40 | 0x80   // POLLRDNORM | POLLRDBAND
+	pollReadBits  = unix.POLLIN | 0x40 | 0x80    // POLLRDNORM | POLLRDBAND
 	pollWriteBits = unix.POLLOUT | 0x100 | 0x200 // POLLWRNORM | POLLWRBAND
 )
