@@ -1,0 +1,53 @@
+<?php
+// 05_close.php: parity reference for examples/05_close.lua (the whole client, ending with socket_close).
+// Run: php 05_close.php [ADDRESS [PORT]]   (default 74.125.235.20 80, the tutorial's)
+$address = $argv[1] ?? '74.125.235.20';
+$port = $argv[2] ?? 80;
+
+if(!($sock = socket_create(AF_INET, SOCK_STREAM, 0)))
+{
+    $errorcode = socket_last_error();
+    $errormsg = socket_strerror($errorcode);
+
+    die("Couldn't create socket: [$errorcode] $errormsg \n");
+}
+
+echo "Socket created \n";
+
+//Connect socket to remote server
+if(!socket_connect($sock , $address , $port))
+{
+    $errorcode = socket_last_error();
+    $errormsg = socket_strerror($errorcode);
+
+    die("Could not connect: [$errorcode] $errormsg \n");
+}
+
+echo "Connection established \n";
+
+$message = "GET / HTTP/1.1\r\n\r\n";
+
+//Send the message to the server
+if( ! socket_send ( $sock , $message , strlen($message) , 0))
+{
+    $errorcode = socket_last_error();
+    $errormsg = socket_strerror($errorcode);
+
+    die("Could not send data: [$errorcode] $errormsg \n");
+}
+
+echo "Message send successfully \n";
+
+//Now receive reply from server
+if(socket_recv ( $sock , $buf , 2045 , MSG_WAITALL ) === FALSE)
+{
+    $errorcode = socket_last_error();
+    $errormsg = socket_strerror($errorcode);
+
+    die("Could not receive data: [$errorcode] $errormsg \n");
+}
+
+//print the received message
+echo $buf;
+
+socket_close($sock);
