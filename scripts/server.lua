@@ -95,21 +95,24 @@ local function read_client(c)
   end
   local client = clients[c]
   local buffered = client.input .. input
-  -- Answer every complete line; keep a partial one for the next read.
+  -- Answer every complete line; keep a partial one for the next read. A line
+  -- longer than MAX_LINE is answered in MAX_LINE pieces (each followed by
+  -- "\n"), decided on the first MAX_LINE + 1 bytes, so the replies do not
+  -- depend on how the bytes were split across reads.
   local start = 1
   while clients[c] do
     local nl = buffered:find("\n", start, true)
-    if not nl then break end
-    queue(c, "OK ... " .. buffered:sub(start, nl))
-    start = nl + 1
+    if nl and nl - start <= MAX_LINE then
+      queue(c, "OK ... " .. buffered:sub(start, nl))
+      start = nl + 1
+    elseif #buffered - start >= MAX_LINE then
+      queue(c, "OK ... " .. buffered:sub(start, start + MAX_LINE - 1) .. "\n")
+      start = start + MAX_LINE
+    else
+      break
+    end
   end
-  if not clients[c] then return end
-  local rest = buffered:sub(start)
-  while #rest >= MAX_LINE and clients[c] do
-    queue(c, "OK ... " .. rest:sub(1, MAX_LINE) .. "\n")
-    rest = rest:sub(MAX_LINE + 1)
-  end
-  client.input = rest
+  if clients[c] then client.input = buffered:sub(start) end
 end
 
 local function write_client(c)
