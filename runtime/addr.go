@@ -22,18 +22,46 @@ const (
 // them all at another DNS server (and tests at one on loopback).
 type resolver interface {
 	lookup(ctx context.Context, network, host string) ([]netip.Addr, error)
+	reverse(ctx context.Context, addr string) ([]string, error)
 }
 
-// systemResolver uses Go's resolver: /etc/hosts, then the DNS servers of
-// /etc/resolv.conf.
-type systemResolver struct{}
+// goResolver uses Go's resolver: /etc/hosts, then the DNS servers of
+// /etc/resolv.conf, or the one server --dns names.
+type goResolver struct{ r *net.Resolver }
 
-func (systemResolver) lookup(ctx context.Context, network, host string) ([]netip.Addr, error) {
-	ips, err := net.DefaultResolver.LookupNetIP(ctx, network, host)
+// newResolver makes the resolver for a --dns server ("host:port", or a host
+// for port 53); "" means the system's configuration.
+func newResolver(server string) resolver {
+	if server == "" {
+		return goResolver{r: net.DefaultResolver}
+	}
+	if _, _, err := net.SplitHostPort(server); err != nil {
+		server = net.JoinHostPort(server, "53")
+	}
+	return goResolver{r: &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, server)
+		},
+	}}
+}
+
+func (g goResolver) lookup(ctx context.Context, network, host string) ([]netip.Addr, error) {
+	ips, err := g.r.LookupNetIP(ctx, network, host)
 	if err != nil {
 		return nil, lookupError(ctx, err)
 	}
 	return ips, nil
+}
+
+// reverse finds the names of an address (/etc/hosts, then PTR records).
+func (g goResolver) reverse(ctx context.Context, addr string) ([]string, error) {
+	names, err := g.r.LookupAddr(ctx, addr)
+	if err != nil {
+		return nil, lookupError(ctx, err)
+	}
+	return names, nil
 }
 
 // lookupError maps a resolver failure to PHP's h_errno codes: a name that

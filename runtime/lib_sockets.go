@@ -118,8 +118,12 @@ func socketCreatePair(a args) int {
 }
 
 // resolveAddr turns (address, port) into a socket address, failing the call
-// as PHP does when the host cannot be looked up.
-func (a args) resolveAddr(s *Socket, address string, port int) (unix.Sockaddr, bool) {
+// as PHP does when the host cannot be looked up. argn is the address's
+// argument number, for the message about a Unix path that does not fit.
+func (a args) resolveAddr(s *Socket, argn int, address string, port int) (unix.Sockaddr, bool) {
+	if s.domain == afUnix && len(address) >= unixPathMax {
+		a.raise("Argument #%d ($address) must be less than %d", argn, unixPathMax)
+	}
 	sa, err := a.rt.sockaddr(s, address, port)
 	if err != nil {
 		a.fail(s, "Host lookup failed", err)
@@ -134,7 +138,7 @@ func socketBind(a args) int {
 	s := a.socket(1, "socket")
 	address := a.str(2, "address")
 	port := a.optInt(3, "port", 0)
-	sa, ok := a.resolveAddr(s, address, port)
+	sa, ok := a.resolveAddr(s, 2, address, port)
 	if !ok {
 		return 1
 	}
@@ -178,7 +182,7 @@ func socketConnect(a args) int {
 	if !hasPort && s.domain != afUnix {
 		a.raise("Argument #3 ($port) cannot be null when the socket type is %s", constName("AF_", s.domain))
 	}
-	sa, ok := a.resolveAddr(s, address, port)
+	sa, ok := a.resolveAddr(s, 2, address, port)
 	if !ok {
 		return 1
 	}
@@ -331,7 +335,7 @@ func socketSendto(a args) int {
 	if !hasPort && s.domain != afUnix {
 		a.raise("Argument #6 ($port) cannot be null when the socket type is %s", constName("AF_", s.domain))
 	}
-	sa, ok := a.resolveAddr(s, address, port)
+	sa, ok := a.resolveAddr(s, 5, address, port)
 	if !ok {
 		return 1
 	}
@@ -538,6 +542,9 @@ func constValue(name string) (int, bool) {
 	}
 	return 0, false
 }
+
+// unixPathMax is sizeof(sun_path) on Linux.
+const unixPathMax = 108
 
 const (
 	phpNormalRead = 1

@@ -42,10 +42,14 @@ func openLibs(rt *Runtime) {
 	mt.RawSetString("__tostring", L.NewFunction(socketToString))
 	mt.RawSetString("__metatable", lua.LString(socketTypeName))
 
+	aimt := L.NewTypeMetatable(addrInfoTypeName)
+	aimt.RawSetString("__metatable", lua.LString(addrInfoTypeName))
+
 	for _, c := range phpConstants {
 		L.SetGlobal(c.name, lua.LNumber(c.value))
 	}
 	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), socketFuncs)
+	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), netdbFuncs)
 	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), portingFuncs)
 	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}})
 	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), unsupportedFuncs())
@@ -159,9 +163,9 @@ func inArray(a args) int {
 	return 1
 }
 
-// unsupportedFuncs are the ext/sockets functions sockrun does not provide
-// (yet): calling one raises an error that says so, instead of "attempt to call
-// a nil value".
+// unsupportedFuncs are the ext/sockets functions sockrun does not provide:
+// calling one raises an error that says so, instead of "attempt to call a nil
+// value".
 func unsupportedFuncs() []libFunc {
 	why := map[string]string{
 		"socket_import_stream":    "PHP streams do not exist in sockrun",
@@ -169,16 +173,11 @@ func unsupportedFuncs() []libFunc {
 		"socket_sendmsg":          "control messages are not supported",
 		"socket_recvmsg":          "control messages are not supported",
 		"socket_cmsg_space":       "control messages are not supported",
-		"socket_addrinfo_lookup":  "not provided yet",
-		"socket_addrinfo_connect": "not provided yet",
-		"socket_addrinfo_bind":    "not provided yet",
-		"socket_addrinfo_explain": "not provided yet",
 	}
 	var funcs []libFunc
 	for _, name := range []string{
 		"socket_import_stream", "socket_export_stream", "socket_sendmsg", "socket_recvmsg",
-		"socket_cmsg_space", "socket_addrinfo_lookup", "socket_addrinfo_connect",
-		"socket_addrinfo_bind", "socket_addrinfo_explain",
+		"socket_cmsg_space",
 	} {
 		reason := why[name]
 		funcs = append(funcs, libFunc{name, func(a args) int {

@@ -34,7 +34,8 @@ const (
 type Options struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
-	Quiet          bool // no warnings on stderr (PHP's @ for the whole script)
+	Quiet          bool   // no warnings on stderr (PHP's @ for the whole script)
+	DNSServer      string // send every host lookup to this DNS server ("host[:port]")
 }
 
 // Runtime is one script's world: its Lua state, its sockets and its PHP-style
@@ -72,7 +73,7 @@ func New(opts Options) *Runtime {
 		stderr:   opts.Stderr,
 		quiet:    opts.Quiet,
 		sockets:  make(map[*Socket]struct{}),
-		resolver: systemResolver{},
+		resolver: newResolver(opts.DNSServer),
 	}
 	if rt.stdin == nil {
 		rt.stdin = os.Stdin
