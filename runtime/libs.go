@@ -168,11 +168,11 @@ func inArray(a args) int {
 // value".
 func unsupportedFuncs() []libFunc {
 	why := map[string]string{
-		"socket_import_stream":    "PHP streams do not exist in sockrun",
-		"socket_export_stream":    "PHP streams do not exist in sockrun",
-		"socket_sendmsg":          "control messages are not supported",
-		"socket_recvmsg":          "control messages are not supported",
-		"socket_cmsg_space":       "control messages are not supported",
+		"socket_import_stream": "PHP streams do not exist in sockrun",
+		"socket_export_stream": "PHP streams do not exist in sockrun",
+		"socket_sendmsg":       "control messages are not supported",
+		"socket_recvmsg":       "control messages are not supported",
+		"socket_cmsg_space":    "control messages are not supported",
 	}
 	var funcs []libFunc
 	for _, name := range []string{
