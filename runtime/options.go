@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -28,8 +29,9 @@ func socketSetOption(a args) int {
 	level := a.int(2, "level")
 	option := a.int(3, "option")
 	osLevel, osOption := osSockopt(level, option)
-	var err error
+	handled, err := a.setSpecialOption(s, level, option, a.L.Get(4))
 	switch {
+	case handled:
 	case level == solSocket && (option == soRcvtimeo || option == soSndtimeo):
 		tv := unix.NsecToTimeval(int64(a.field(4, "sec"))*1e9 + int64(a.field(4, "usec"))*1e3)
 		if err = unix.SetsockoptTimeval(s.fd, osLevel, osOption, &tv); err == nil {
@@ -41,7 +43,14 @@ func socketSetOption(a args) int {
 	default:
 		err = unix.SetsockoptInt(s.fd, osLevel, osOption, phpLong(a.rt, a.L.Get(4)))
 	}
-	if err != nil {
+	var lookupErr hostLookupFailed
+	switch {
+	case err == errOptionWarned:
+		a.L.Push(lua.LFalse)
+		return 1
+	case errors.As(err, &lookupErr):
+		return a.fail(s, "Host lookup failed", lookupErr.err)
+	case err != nil:
 		return a.fail(s, "Unable to set socket option", err)
 	}
 	a.L.Push(lua.LTrue)
@@ -55,6 +64,13 @@ func socketGetOption(a args) int {
 	level := a.int(2, "level")
 	option := a.int(3, "option")
 	osLevel, osOption := osSockopt(level, option)
+	if v, handled, err := a.getSpecialOption(s, level, option); handled {
+		if err != nil {
+			return a.fail(s, "Unable to retrieve socket option", err)
+		}
+		a.L.Push(v)
+		return 1
+	}
 	switch {
 	case level == solSocket && (option == soRcvtimeo || option == soSndtimeo):
 		tv, err := unix.GetsockoptTimeval(s.fd, osLevel, osOption)

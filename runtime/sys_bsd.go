@@ -3,6 +3,7 @@
 package runtime
 
 import (
+	"net/netip"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -101,3 +102,8 @@ const (
 	pollReadBits  = unix.POLLIN | unix.POLLRDNORM | unix.POLLRDBAND
 	pollWriteBits = unix.POLLOUT | unix.POLLWRNORM | unix.POLLWRBAND
 )
+
+// setGroupReq is not implemented here: MCAST_* options report EOPNOTSUPP.
+func setGroupReq(fd, level, option int, ifindex uint32, group, source netip.Addr) error {
+	return unix.EOPNOTSUPP
+}

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"encoding/binary"
+	"net/netip"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -48,3 +50,30 @@ const (
 	pollReadBits  = unix.POLLIN | 0x40 | 0x80    // POLLRDNORM | POLLRDBAND
 	pollWriteBits = unix.POLLOUT | 0x100 | 0x200 // POLLWRNORM | POLLWRBAND
 )
+
+// setGroupReq is setsockopt with struct group_req / group_source_req
+// (MCAST_JOIN_GROUP and kin), laid out as on 64-bit Linux: a 32-bit
+// interface index, padding to 8, then sockaddr_storage(s) of 128 bytes.
+func setGroupReq(fd, level, option int, ifindex uint32, group, source netip.Addr) error {
+	buf := make([]byte, 8, 8+2*128)
+	binary.NativeEndian.PutUint32(buf, ifindex)
+	buf = append(buf, sockaddrStorage(group)...)
+	if source.IsValid() {
+		buf = append(buf, sockaddrStorage(source)...)
+	}
+	return unix.SetsockoptString(fd, level, option, string(buf))
+}
+
+func sockaddrStorage(ip netip.Addr) []byte {
+	b := make([]byte, 128)
+	if ip.Is4() {
+		binary.NativeEndian.PutUint16(b, unix.AF_INET)
+		a := ip.As4()
+		copy(b[4:], a[:])
+	} else {
+		binary.NativeEndian.PutUint16(b, unix.AF_INET6)
+		a := ip.As16()
+		copy(b[8:], a[:])
+	}
+	return b
+}
