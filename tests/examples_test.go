@@ -20,36 +20,37 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
 
 // impl is one way to run a tutorial program: the PHP reference or the Lua port.
-type impl struct {
+type exImpl struct {
 	name  string
 	run   func(t *testing.T, example string, args ...string) result
 	start func(t *testing.T, example string, args ...string) *process
 }
 
-var phpFlags = []string{"-d", "display_errors=stderr", "-d", "log_errors=0"}
+var exPHPFlags = []string{"-d", "display_errors=stderr", "-d", "log_errors=0"}
 
-func phpImpl(t *testing.T) impl {
+func exPHP(t *testing.T) exImpl {
 	php := requireTool(t, "php")
 	script := func(example string) string { return filepath.Join("tests", "php", "tutorial", example+".php") }
-	return impl{
+	return exImpl{
 		name: "php",
 		run: func(t *testing.T, example string, args ...string) result {
 			t.Helper()
-			return runProgram(t, "", php, append(append(append([]string{}, phpFlags...), script(example)), args...)...)
+			return runProgram(t, "", php, append(append(append([]string{}, exPHPFlags...), script(example)), args...)...)
 		},
 		start: func(t *testing.T, example string, args ...string) *process {
 			t.Helper()
-			return startProgram(t, php, append(append(append([]string{}, phpFlags...), script(example)), args...)...)
+			return startProgram(t, php, append(append(append([]string{}, exPHPFlags...), script(example)), args...)...)
 		},
 	}
 }
 
-var luaImpl = impl{
+var exLua = exImpl{
 	name: "sockrun",
 	run: func(t *testing.T, example string, args ...string) result {
 		t.Helper()
@@ -61,51 +62,71 @@ var luaImpl = impl{
 	},
 }
 
-// bothImpls gives PHP first, then sockrun.
-func bothImpls(t *testing.T) []impl {
-	return []impl{phpImpl(t), luaImpl}
+// exImpls gives PHP first, then sockrun.
+func exImpls(t *testing.T) []exImpl {
+	return []exImpl{exPHP(t), exLua}
 }
 
 const (
-	request       = "GET / HTTP/1.1\r\n\r\n"
-	serverHeader  = "Socket created \nSocket bind OK \nSocket listen OK \nWaiting for incoming connections... \n"
-	waitingLine   = `^Waiting for incoming connections\.\.\. $`
-	connectedLine = `^Client 127\.0\.0\.1 : (\d+) is now connected to us\.`
-	connected     = "Client 127.0.0.1 : PORT is now connected to us. \n"
-	sending       = "Sending output to client \n"
-	welcome       = "Welcome to php socket server version 1.0 \n" +
+	exRequest       = "GET / HTTP/1.1\r\n\r\n"
+	exServerHeader  = "Socket created \nSocket bind OK \nSocket listen OK \nWaiting for incoming connections... \n"
+	exWaitingLine   = `^Waiting for incoming connections\.\.\. $`
+	exConnectedLine = `^Client 127\.0\.0\.1 : (\d+) is now connected to us\.`
+	exConnected     = "Client 127.0.0.1 : PORT is now connected to us. \n"
+	exSending       = "Sending output to client \n"
+	exWelcome       = "Welcome to php socket server version 1.0 \n" +
 		"Enter a message and press enter, and i shall reply back \n"
 )
 
-var clientPort = regexp.MustCompile(`(Client \S+ : )\d+`)
+var exClientPort = regexp.MustCompile(`(Client \S+ : )\d+`)
 
-// normPorts replaces the client ports that servers print ("Client 127.0.0.1 :
+// exNormPorts replaces the client ports that servers print ("Client 127.0.0.1 :
 // 36689 is now ...") with PORT: they are the only bytes allowed to differ.
-func normPorts(s string) string {
-	return clientPort.ReplaceAllString(s, "${1}PORT")
+func exNormPorts(s string) string {
+	return exClientPort.ReplaceAllString(s, "${1}PORT")
 }
 
-// compare checks that every implementation printed want (after normalising
-// ports): so PHP and sockrun agree, and both agree with the tutorial.
-func compare(t *testing.T, want string, got map[string]string) {
+// compare checks that every implementation printed want on stdout (after
+// normalising ports), so that PHP and sockrun agree with each other and with
+// the tutorial, and that both gave the same PHP warnings on stderr (their
+// texts; files and lines differ).
+func exCompare(t *testing.T, want string, got map[string]result) {
 	t.Helper()
 	for _, name := range []string{"php", "sockrun"} {
-		out, ok := got[name]
+		r, ok := got[name]
 		if !ok {
 			continue
 		}
-		if normPorts(out) != want {
-			t.Errorf("%s stdout:\n%q\nwant:\n%q", name, out, want)
+		if exNormPorts(r.stdout) != want {
+			t.Errorf("%s stdout:\n%q\nwant:\n%q", name, r.stdout, want)
 		}
 	}
-	if php, ok := got["php"]; ok && normPorts(php) != normPorts(got["sockrun"]) {
-		t.Errorf("sockrun and php differ:\nphp:     %q\nsockrun: %q", php, got["sockrun"])
+	php, ok := got["php"]
+	if !ok {
+		return
+	}
+	if exNormPorts(php.stdout) != exNormPorts(got["sockrun"].stdout) {
+		t.Errorf("sockrun and php differ:\nphp:     %q\nsockrun: %q", php.stdout, got["sockrun"].stdout)
+	}
+	if pw, sw := exWarnings(php.stderr), exWarnings(got["sockrun"].stderr); strings.Join(pw, "\n") != strings.Join(sw, "\n") {
+		t.Errorf("sockrun and php warn differently:\nphp:     %q\nsockrun: %q", pw, sw)
 	}
 }
 
-// checkStatus checks how a program that ran to completion ended: PHP's die()
+var exWarningLine = regexp.MustCompile(`(?m)^(?:PHP )?Warning: +(.*) in \S+ on line \d+$`)
+
+// warnings lists the texts of the PHP-style warnings on a stderr.
+func exWarnings(stderr string) []string {
+	var texts []string
+	for _, m := range exWarningLine.FindAllStringSubmatch(stderr, -1) {
+		texts = append(texts, m[1])
+	}
+	return texts
+}
+
+// exCheckStatus checks how a program that ran to completion ended: PHP's die()
 // exits 0, sockrun's 1 (API.md), and a normal end is 0 for both.
-func checkStatus(t *testing.T, im impl, r result, died bool) {
+func exCheckStatus(t *testing.T, im exImpl, r result, died bool) {
 	t.Helper()
 	want := 0
 	if died && im.name == "sockrun" {
@@ -117,12 +138,12 @@ func checkStatus(t *testing.T, im impl, r result, died bool) {
 }
 
 // peer is a Go test server on 127.0.0.1:0 that serves one connection.
-type peer struct {
+type exPeer struct {
 	host, port string
 	errc       chan error
 }
 
-func startPeer(t *testing.T, handle func(net.Conn) error) *peer {
+func startExPeer(t *testing.T, handle func(net.Conn) error) *exPeer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -130,7 +151,7 @@ func startPeer(t *testing.T, handle func(net.Conn) error) *peer {
 	}
 	t.Cleanup(func() { ln.Close() })
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
-	p := &peer{host: host, port: port, errc: make(chan error, 1)}
+	p := &exPeer{host: host, port: port, errc: make(chan error, 1)}
 	go func() {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -145,7 +166,7 @@ func startPeer(t *testing.T, handle func(net.Conn) error) *peer {
 }
 
 // check reports what the peer saw go wrong, once the client has finished.
-func (p *peer) check(t *testing.T) {
+func (p *exPeer) check(t *testing.T) {
 	t.Helper()
 	select {
 	case err := <-p.errc:
@@ -157,18 +178,18 @@ func (p *peer) check(t *testing.T) {
 	}
 }
 
-func readRequest(conn net.Conn) error {
-	buf := make([]byte, len(request))
+func exReadRequest(conn net.Conn) error {
+	buf := make([]byte, len(exRequest))
 	if _, err := io.ReadFull(conn, buf); err != nil {
 		return fmt.Errorf("reading the request: %v (got %q)", err, buf)
 	}
-	if string(buf) != request {
-		return fmt.Errorf("request %q, want %q", buf, request)
+	if string(buf) != exRequest {
+		return fmt.Errorf("request %q, want %q", buf, exRequest)
 	}
 	return nil
 }
 
-func readEOF(conn net.Conn) error {
+func exReadEOF(conn net.Conn) error {
 	buf := make([]byte, 64)
 	n, err := conn.Read(buf)
 	if n != 0 || !(errors.Is(err, io.EOF) || isReset(err)) {
@@ -177,20 +198,28 @@ func readEOF(conn net.Conn) error {
 	return nil
 }
 
-// closedPort is a port on 127.0.0.1 where nothing listens (bound, then closed).
-func closedPort(t *testing.T) string {
+// exRefusingPort is a port on 127.0.0.1 that refuses connections for the rest
+// of the test: a socket is bound to it without listening. (A listener closed
+// at once would free the port for any other test's listener to take.)
+func exRefusingPort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	return port
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.Itoa(sa.(*syscall.SockaddrInet4).Port)
 }
 
-// heldPort is a port that a Go listener holds for the rest of the test.
-func heldPort(t *testing.T) string {
+// exHeldPort is a port that a Go listener holds for the rest of the test.
+func exHeldPort(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -201,13 +230,13 @@ func heldPort(t *testing.T) string {
 	return port
 }
 
-func localPort(conn net.Conn) string {
+func exLocalPort(conn net.Conn) string {
 	return strconv.Itoa(conn.LocalAddr().(*net.TCPAddr).Port)
 }
 
-// httpReply is an answer like the one the tutorial got from google.com,
+// exHTTPReply is an answer like the one the tutorial got from google.com,
 // padded to size bytes (over one 1500-byte packet when size is large).
-func httpReply(size int) string {
+func exHTTPReply(size int) string {
 	head := "HTTP/1.1 302 Found\r\nLocation: http://www.google.co.in/\r\nCache-Control: private\r\n" +
 		"Content-Type: text/html; charset=UTF-8\r\nServer: gws\r\n\r\n"
 	body := "<HTML><HEAD><meta http-equiv=\"content-type\" content=\"text/html;charset=utf-8\">\n" +
@@ -223,13 +252,13 @@ func httpReply(size int) string {
 
 func TestExample01Create(t *testing.T) {
 	t.Parallel()
-	got := map[string]string{}
-	for _, im := range bothImpls(t) {
+	got := map[string]result{}
+	for _, im := range exImpls(t) {
 		r := im.run(t, "01_create")
-		checkStatus(t, im, r, false)
-		got[im.name] = r.stdout
+		exCheckStatus(t, im, r, false)
+		got[im.name] = r
 	}
-	compare(t, "Socket created", got)
+	exCompare(t, "Socket created", got)
 }
 
 // The client programs 02-05 against a Go peer that plays the tutorial's
@@ -241,9 +270,9 @@ func TestExamplesClientParity(t *testing.T) {
 		established = "Connection established \n"
 		sent        = "Message send successfully \n"
 	)
-	long := httpReply(3000)
-	short := httpReply(700)
-	exact := httpReply(2045)
+	long := exHTTPReply(3000)
+	short := exHTTPReply(700)
+	exact := exHTTPReply(2045)
 	for _, tc := range []struct {
 		name, example string
 		peer          func(net.Conn) error // nil: nothing listens (connect refused)
@@ -252,15 +281,15 @@ func TestExamplesClientParity(t *testing.T) {
 	}{
 		{
 			name: "connect", example: "02_connect",
-			peer: readEOF, want: created + established,
+			peer: exReadEOF, want: created + established,
 		},
 		{
 			name: "send", example: "03_send",
 			peer: func(c net.Conn) error {
-				if err := readRequest(c); err != nil {
+				if err := exReadRequest(c); err != nil {
 					return err
 				}
-				return readEOF(c)
+				return exReadEOF(c)
 			},
 			want: created + established + sent,
 		},
@@ -268,7 +297,7 @@ func TestExamplesClientParity(t *testing.T) {
 			// MSG_WAITALL with 2045 bytes: a longer reply is cut at 2045.
 			name: "receive long reply", example: "04_receive",
 			peer: func(c net.Conn) error {
-				if err := readRequest(c); err != nil {
+				if err := exReadRequest(c); err != nil {
 					return err
 				}
 				_, err := io.WriteString(c, long)
@@ -280,7 +309,7 @@ func TestExamplesClientParity(t *testing.T) {
 			// A shorter reply ends at the peer's EOF.
 			name: "receive short reply", example: "04_receive",
 			peer: func(c net.Conn) error {
-				if err := readRequest(c); err != nil {
+				if err := exReadRequest(c); err != nil {
 					return err
 				}
 				_, err := io.WriteString(c, short)
@@ -291,13 +320,13 @@ func TestExamplesClientParity(t *testing.T) {
 		{
 			// EOF before any byte: recv gives 0 and a null buffer, echoed as "".
 			name: "receive nothing", example: "04_receive",
-			peer: readRequest,
+			peer: exReadRequest,
 			want: created + established + sent,
 		},
 		{
 			name: "receive reset", example: "04_receive",
 			peer: func(c net.Conn) error {
-				if err := readRequest(c); err != nil {
+				if err := exReadRequest(c); err != nil {
 					return err
 				}
 				return c.(*net.TCPConn).SetLinger(0) // the deferred Close sends RST
@@ -310,13 +339,13 @@ func TestExamplesClientParity(t *testing.T) {
 			// socket_close is what the peer sees.
 			name: "close", example: "05_close",
 			peer: func(c net.Conn) error {
-				if err := readRequest(c); err != nil {
+				if err := exReadRequest(c); err != nil {
 					return err
 				}
 				if _, err := io.WriteString(c, exact); err != nil {
 					return err
 				}
-				return readEOF(c)
+				return exReadEOF(c)
 			},
 			want: created + established + sent + exact,
 		},
@@ -327,26 +356,26 @@ func TestExamplesClientParity(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got := map[string]string{}
-			for _, im := range bothImpls(t) {
-				var p *peer
+			got := map[string]result{}
+			for _, im := range exImpls(t) {
+				var p *exPeer
 				port := ""
 				if tc.peer != nil {
-					p = startPeer(t, tc.peer)
+					p = startExPeer(t, tc.peer)
 					port = p.port
 				} else {
-					port = closedPort(t)
+					port = exRefusingPort(t)
 				}
 				r := im.run(t, tc.example, "127.0.0.1", port)
-				checkStatus(t, im, r, tc.died)
+				exCheckStatus(t, im, r, tc.died)
 				if p != nil {
 					p.check(t)
-				} else if want := "socket_connect(): unable to connect [111]: Connection refused"; !strings.Contains(r.stderr, want) {
-					t.Errorf("%s stderr %q does not contain the warning %q", im.name, r.stderr, want)
+				} else if w, want := exWarnings(r.stderr), "socket_connect(): unable to connect [111]: Connection refused"; len(w) != 1 || w[0] != want {
+					t.Errorf("%s warned %q, want %q; stderr:\n%s", im.name, w, want, r.stderr)
 				}
-				got[im.name] = r.stdout
+				got[im.name] = r
 			}
-			compare(t, tc.want, got)
+			exCompare(t, tc.want, got)
 		})
 	}
 }
@@ -361,13 +390,13 @@ func TestExample06Gethostbyname(t *testing.T) {
 		{"127.1", "127.0.0.1\n"},
 		{"::1", "::1\n"},
 	} {
-		got := map[string]string{}
-		for _, im := range bothImpls(t) {
+		got := map[string]result{}
+		for _, im := range exImpls(t) {
 			r := im.run(t, "06_gethostbyname", tc.host)
-			checkStatus(t, im, r, false)
-			got[im.name] = r.stdout
+			exCheckStatus(t, im, r, false)
+			got[im.name] = r
 		}
-		compare(t, tc.want, got)
+		exCompare(t, tc.want, got)
 	}
 }
 
@@ -375,13 +404,17 @@ func TestExample06Gethostbyname(t *testing.T) {
 
 func TestExample07Bind(t *testing.T) {
 	t.Parallel()
-	got := map[string]string{}
-	for _, im := range bothImpls(t) {
+	got := map[string]result{}
+	for _, im := range exImpls(t) {
 		r := im.run(t, "07_bind", "127.0.0.1", freePort(t))
-		checkStatus(t, im, r, false)
-		got[im.name] = r.stdout
+		if strings.Contains(r.stdout, "Address already in use") {
+			// freePort's port is not reserved: another test took it; once more.
+			r = im.run(t, "07_bind", "127.0.0.1", freePort(t))
+		}
+		exCheckStatus(t, im, r, false)
+		got[im.name] = r
 	}
-	compare(t, "Socket created \nSocket bind OK \n", got)
+	exCompare(t, "Socket created \nSocket bind OK \n", got)
 }
 
 // Every server program reports a port that is taken, at bind time.
@@ -390,43 +423,77 @@ func TestExamplesBindAddressInUse(t *testing.T) {
 	for _, example := range []string{"07_bind", "08_listen_accept", "09_reply", "10_live_server", "11_select_server"} {
 		t.Run(example, func(t *testing.T) {
 			t.Parallel()
-			port := heldPort(t)
-			got := map[string]string{}
-			for _, im := range bothImpls(t) {
+			port := exHeldPort(t)
+			got := map[string]result{}
+			for _, im := range exImpls(t) {
 				r := im.run(t, example, "127.0.0.1", port)
-				checkStatus(t, im, r, true)
-				if want := "socket_bind(): Unable to bind address [98]: Address already in use"; !strings.Contains(r.stderr, want) {
-					t.Errorf("%s stderr %q does not contain the warning %q", im.name, r.stderr, want)
+				exCheckStatus(t, im, r, true)
+				if w, want := exWarnings(r.stderr), "socket_bind(): Unable to bind address [98]: Address already in use"; len(w) != 1 || w[0] != want {
+					t.Errorf("%s warned %q, want %q; stderr:\n%s", im.name, w, want, r.stderr)
 				}
-				got[im.name] = r.stdout
+				got[im.name] = r
 			}
-			compare(t, "Socket created \nCould not bind socket : [98] Address already in use \n", got)
+			exCompare(t, "Socket created \nCould not bind socket : [98] Address already in use \n", got)
 		})
 	}
 }
 
-// startServer starts a server example on a free port and waits until it
-// says it is waiting for connections.
-func startServer(t *testing.T, im impl, example string) (*process, string) {
+// startExServer starts a server example on a free port and waits until it
+// says it is waiting for connections. freePort's port is free when chosen,
+// not reserved: if another test's listener takes it first, the server says
+// "Address already in use" and is started again on another port.
+func startExServer(t *testing.T, im exImpl, example string) (*process, string) {
 	t.Helper()
-	port := freePort(t)
-	p := im.start(t, example, "127.0.0.1", port)
-	p.waitLine(waitingLine)
-	return p, port
+	for attempt := 1; ; attempt++ {
+		port := freePort(t)
+		p := im.start(t, example, "127.0.0.1", port)
+		if attempt == 3 {
+			p.waitLine(exWaitingLine)
+			return p, port
+		}
+		if exWaitListening(t, p) {
+			return p, port
+		}
+	}
 }
 
-// dialClient connects a Go client and checks that the server reports
+// exWaitListening reads the server's lines until it waits for connections
+// (true) or has ended because its port was taken (false).
+func exWaitListening(t *testing.T, p *process) bool {
+	t.Helper()
+	rx := regexp.MustCompile(exWaitingLine)
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				<-p.done
+				if strings.Contains(p.Stdout(), "Address already in use") {
+					return false
+				}
+				t.Fatalf("server ended (status %d) before waiting for connections; stdout:\n%s\nstderr:\n%s", p.code, p.Stdout(), p.Stderr())
+			}
+			if rx.MatchString(line) {
+				return true
+			}
+		case <-timeout:
+			t.Fatalf("no line matching %q within 30s; stdout:\n%s\nstderr:\n%s", exWaitingLine, p.Stdout(), p.Stderr())
+		}
+	}
+}
+
+// exDial connects a Go client and checks that the server reports
 // exactly this client's port.
-func dialClient(t *testing.T, p *process, port string) net.Conn {
+func exDial(t *testing.T, p *process, port string) net.Conn {
 	t.Helper()
 	conn := dialTCP(t, "127.0.0.1:"+port)
-	if got := p.waitLine(connectedLine)[1]; got != localPort(conn) {
-		t.Errorf("server says the client's port is %s, it is %s", got, localPort(conn))
+	if got := p.waitLine(exConnectedLine)[1]; got != exLocalPort(conn) {
+		t.Errorf("server says the client's port is %s, it is %s", got, exLocalPort(conn))
 	}
 	return conn
 }
 
-func write(t *testing.T, conn net.Conn, s string) {
+func exWrite(t *testing.T, conn net.Conn, s string) {
 	t.Helper()
 	if _, err := io.WriteString(conn, s); err != nil {
 		t.Fatalf("writing %q: %v", s, err)
@@ -437,28 +504,28 @@ func write(t *testing.T, conn net.Conn, s string) {
 // who it is, closes it and ends.
 func TestExample08ListenAccept(t *testing.T) {
 	t.Parallel()
-	want := serverHeader + "Client 127.0.0.1 : PORT is now connected to us.\n" // the tutorial's line has no "\n"; the harness adds it
+	want := exServerHeader + "Client 127.0.0.1 : PORT is now connected to us.\n" // the tutorial's line has no "\n"; the harness adds it
 	t.Run("go client", func(t *testing.T) {
 		t.Parallel()
-		got := map[string]string{}
-		for _, im := range bothImpls(t) {
-			p, port := startServer(t, im, "08_listen_accept")
-			conn := dialClient(t, p, port)
+		got := map[string]result{}
+		for _, im := range exImpls(t) {
+			p, port := startExServer(t, im, "08_listen_accept")
+			conn := exDial(t, p, port)
 			expectEOF(t, conn)
 			if code := p.wait(); code != 0 {
 				t.Errorf("%s exited %d; stderr:\n%s", im.name, code, p.Stderr())
 			}
-			got[im.name] = p.Stdout()
+			got[im.name] = result{stdout: p.Stdout(), stderr: p.Stderr()}
 		}
-		compare(t, want, got)
+		exCompare(t, want, got)
 	})
 	t.Run("telnet", func(t *testing.T) {
 		t.Parallel()
 		requireTool(t, "telnet")
-		got := map[string]string{}
-		for _, im := range bothImpls(t) {
-			p, port := startServer(t, im, "08_listen_accept")
-			tn := startTool(t, "telnet", "127.0.0.1", port)
+		got := map[string]result{}
+		for _, im := range exImpls(t) {
+			p, port := startExServer(t, im, "08_listen_accept")
+			tn := startExTool(t, "telnet", "127.0.0.1", port)
 			tn.waitLine(`^Connected to 127\.0\.0\.1\.$`)
 			tn.wait() // telnet ends when the server closes the connection
 			if !strings.Contains(tn.Stderr(), "Connection closed by foreign host.") {
@@ -467,23 +534,23 @@ func TestExample08ListenAccept(t *testing.T) {
 			if code := p.wait(); code != 0 {
 				t.Errorf("%s exited %d; stderr:\n%s", im.name, code, p.Stderr())
 			}
-			got[im.name] = p.Stdout()
+			got[im.name] = result{stdout: p.Stdout(), stderr: p.Stderr()}
 		}
-		compare(t, want, got)
+		exCompare(t, want, got)
 	})
 }
 
 // 09 answers one client "OK .. " plus what it sent, closes it and ends.
 func TestExample09Reply(t *testing.T) {
 	t.Parallel()
-	want := serverHeader + connected
+	want := exServerHeader + exConnected
 	t.Run("go client", func(t *testing.T) {
 		t.Parallel()
-		got := map[string]string{}
-		for _, im := range bothImpls(t) {
-			p, port := startServer(t, im, "09_reply")
-			conn := dialClient(t, p, port)
-			write(t, conn, "happy\r\n")
+		got := map[string]result{}
+		for _, im := range exImpls(t) {
+			p, port := startExServer(t, im, "09_reply")
+			conn := exDial(t, p, port)
+			exWrite(t, conn, "happy\r\n")
 			if reply := readExactly(t, conn, len("OK .. happy\r\n")); reply != "OK .. happy\r\n" {
 				t.Errorf("%s replied %q", im.name, reply)
 			}
@@ -491,17 +558,17 @@ func TestExample09Reply(t *testing.T) {
 			if code := p.wait(); code != 0 {
 				t.Errorf("%s exited %d; stderr:\n%s", im.name, code, p.Stderr())
 			}
-			got[im.name] = p.Stdout()
+			got[im.name] = result{stdout: p.Stdout(), stderr: p.Stderr()}
 		}
-		compare(t, want, got)
+		exCompare(t, want, got)
 	})
 	t.Run("telnet", func(t *testing.T) {
 		t.Parallel()
 		requireTool(t, "telnet")
-		got := map[string]string{}
-		for _, im := range bothImpls(t) {
-			p, port := startServer(t, im, "09_reply")
-			tn := startTool(t, "telnet", "127.0.0.1", port)
+		got := map[string]result{}
+		for _, im := range exImpls(t) {
+			p, port := startExServer(t, im, "09_reply")
+			tn := startExTool(t, "telnet", "127.0.0.1", port)
 			tn.waitLine(`^Escape character is`)
 			tn.send("happy\n")
 			tn.waitLine(`^OK \.\. happy\r?$`)
@@ -509,40 +576,41 @@ func TestExample09Reply(t *testing.T) {
 			if code := p.wait(); code != 0 {
 				t.Errorf("%s exited %d; stderr:\n%s", im.name, code, p.Stderr())
 			}
-			got[im.name] = p.Stdout()
+			got[im.name] = result{stdout: p.Stdout(), stderr: p.Stderr()}
 		}
-		compare(t, want, got)
+		exCompare(t, want, got)
 	})
 }
 
 // 10 serves clients one after another, forever: a Go client, nc and telnet
 // in turn, then three Go clients connected at once, which it answers in the
-// order they connected whatever order they write in.
+// order they connected whatever order they write in, then one that leaves
+// without a word.
 func TestExample10LiveServer(t *testing.T) {
 	t.Parallel()
 	requireTool(t, "nc")
 	requireTool(t, "telnet")
-	want := serverHeader + strings.Repeat(connected, 6)
-	got := map[string]string{}
-	for _, im := range bothImpls(t) {
-		p, port := startServer(t, im, "10_live_server")
+	want := exServerHeader + strings.Repeat(exConnected, 8)
+	got := map[string]result{}
+	for _, im := range exImpls(t) {
+		p, port := startExServer(t, im, "10_live_server")
 
-		conn := dialClient(t, p, port)
-		write(t, conn, "happy\r\n")
+		conn := exDial(t, p, port)
+		exWrite(t, conn, "happy\r\n")
 		if reply := readExactly(t, conn, len("OK .. happy\r\n")); reply != "OK .. happy\r\n" {
 			t.Errorf("%s replied %q", im.name, reply)
 		}
 		expectEOF(t, conn) // the fixed port closes each client once answered
 
-		nc := startTool(t, "nc", "127.0.0.1", port)
-		p.waitLine(connectedLine)
+		nc := startExTool(t, "nc", "127.0.0.1", port)
+		p.waitLine(exConnectedLine)
 		nc.send("from nc\n")
 		nc.waitLine(`^OK \.\. from nc$`)
 		nc.closeStdin()
 		nc.wait() // without -N or -q, nc ends only once the server has closed the connection
 
-		tn := startTool(t, "telnet", "127.0.0.1", port)
-		p.waitLine(connectedLine)
+		tn := startExTool(t, "telnet", "127.0.0.1", port)
+		p.waitLine(exConnectedLine)
 		tn.send("from telnet\n")
 		tn.waitLine(`^OK \.\. from telnet\r?$`)
 		tn.wait()
@@ -553,11 +621,11 @@ func TestExample10LiveServer(t *testing.T) {
 			conns = append(conns, conn)
 		}
 		for i := 2; i >= 0; i-- {
-			write(t, conns[i], fmt.Sprintf("client %d\n", i))
+			exWrite(t, conns[i], fmt.Sprintf("client %d\n", i))
 		}
 		for i, conn := range conns {
-			if got := p.waitLine(connectedLine)[1]; got != localPort(conn) {
-				t.Errorf("%s: client %d is reported with port %s, it has %s", im.name, i, got, localPort(conn))
+			if got := p.waitLine(exConnectedLine)[1]; got != exLocalPort(conn) {
+				t.Errorf("%s: client %d is reported with port %s, it has %s", im.name, i, got, exLocalPort(conn))
 			}
 			want := fmt.Sprintf("OK .. client %d\n", i)
 			if reply := readExactly(t, conn, len(want)); reply != want {
@@ -566,13 +634,23 @@ func TestExample10LiveServer(t *testing.T) {
 			expectEOF(t, conn)
 		}
 
+		// A client that leaves without a word: the server reads "", answers
+		// "OK .. " into the void (that write still succeeds) and goes on.
+		quiet := exDial(t, p, port)
+		quiet.Close()
+		last := exDial(t, p, port)
+		exWrite(t, last, "last\n")
+		if reply := readExactly(t, last, len("OK .. last\n")); reply != "OK .. last\n" {
+			t.Errorf("%s replied %q to the last client", im.name, reply)
+		}
+
 		code := p.interrupt()
 		if im.name == "sockrun" && code != 130 {
 			t.Errorf("sockrun exited %d after SIGINT, want 130; stderr:\n%s", code, p.Stderr())
 		}
-		got[im.name] = p.Stdout()
+		got[im.name] = result{stdout: p.Stdout(), stderr: p.Stderr()}
 	}
-	compare(t, want, got)
+	exCompare(t, want, got)
 }
 
 // 11 serves a Go client, nc and telnet at once, the tutorial's session: one
@@ -582,27 +660,27 @@ func TestExample11SelectServer(t *testing.T) {
 	t.Parallel()
 	requireTool(t, "nc")
 	requireTool(t, "telnet")
-	want := serverHeader +
-		connected + connected + connected + // Go client, nc, telnet
-		sending + sending + // Go client, nc
-		sending + sending + // telnet, Go client (after nc left: no line for it)
-		connected + sending // the newcomer
-	got := map[string]string{}
-	for _, im := range bothImpls(t) {
-		p, port := startServer(t, im, "11_select_server")
+	want := exServerHeader +
+		exConnected + exConnected + exConnected + // Go client, nc, telnet
+		exSending + exSending + // Go client, nc
+		exSending + exSending + // telnet, Go client (after nc left: no line for it)
+		exConnected + exSending // the newcomer
+	got := map[string]result{}
+	for _, im := range exImpls(t) {
+		p, port := startExServer(t, im, "11_select_server")
 
-		a := dialClient(t, p, port)
-		if w := readExactly(t, a, len(welcome)); w != welcome {
+		a := exDial(t, p, port)
+		if w := readExactly(t, a, len(exWelcome)); w != exWelcome {
 			t.Errorf("%s welcome %q", im.name, w)
 		}
-		nc := startTool(t, "nc", "-N", "127.0.0.1", port) // -N: a shutdown when its stdin ends
-		p.waitLine(connectedLine)
+		nc := startExTool(t, "nc", "-N", "127.0.0.1", port) // -N: a shutdown when its stdin ends
+		p.waitLine(exConnectedLine)
 		nc.waitLine(`^Enter a message and press enter, and i shall reply back $`)
-		tn := startTool(t, "telnet", "127.0.0.1", port)
-		p.waitLine(connectedLine)
+		tn := startExTool(t, "telnet", "127.0.0.1", port)
+		p.waitLine(exConnectedLine)
 		tn.waitLine(`^Enter a message and press enter, and i shall reply back $`)
 
-		write(t, a, "hello\n")
+		exWrite(t, a, "hello\n")
 		if reply := readExactly(t, a, len("OK ... hello\n")); reply != "OK ... hello\n" {
 			t.Errorf("%s replied %q", im.name, reply)
 		}
@@ -614,16 +692,16 @@ func TestExample11SelectServer(t *testing.T) {
 
 		tn.send("from telnet\n")
 		tn.waitLine(`^OK \.\.\. from telnet\r?$`)
-		write(t, a, "still here\n")
+		exWrite(t, a, "still here\n")
 		if reply := readExactly(t, a, len("OK ... still here\n")); reply != "OK ... still here\n" {
 			t.Errorf("%s replied %q after a client left", im.name, reply)
 		}
 
-		d := dialClient(t, p, port)
-		if w := readExactly(t, d, len(welcome)); w != welcome {
+		d := exDial(t, p, port)
+		if w := readExactly(t, d, len(exWelcome)); w != exWelcome {
 			t.Errorf("%s welcome %q", im.name, w)
 		}
-		write(t, d, "newcomer\n")
+		exWrite(t, d, "newcomer\n")
 		if reply := readExactly(t, d, len("OK ... newcomer\n")); reply != "OK ... newcomer\n" {
 			t.Errorf("%s replied %q", im.name, reply)
 		}
@@ -634,9 +712,9 @@ func TestExample11SelectServer(t *testing.T) {
 		}
 		expectEOF(t, a)
 		tn.wait() // telnet ends when the server goes away
-		got[im.name] = p.Stdout()
+		got[im.name] = result{stdout: p.Stdout(), stderr: p.Stderr()}
 	}
-	compare(t, want, got)
+	exCompare(t, want, got)
 }
 
 // ---------------------------------------------------------------- the tutorial's bugs, fixed
@@ -648,30 +726,30 @@ func TestExample11SelectServer(t *testing.T) {
 // nothing for them, and goes on serving the others.
 func TestExample11SurvivesClientsLeaving(t *testing.T) {
 	t.Parallel()
-	want := serverHeader + connected + connected + connected + sending + connected + sending
-	got := map[string]string{}
-	for _, im := range bothImpls(t) {
-		p, port := startServer(t, im, "11_select_server")
-		stay := dialClient(t, p, port)
-		readExactly(t, stay, len(welcome))
+	want := exServerHeader + exConnected + exConnected + exConnected + exSending + exConnected + exSending
+	got := map[string]result{}
+	for _, im := range exImpls(t) {
+		p, port := startExServer(t, im, "11_select_server")
+		stay := exDial(t, p, port)
+		readExactly(t, stay, len(exWelcome))
 
-		leave := dialClient(t, p, port)
-		readExactly(t, leave, len(welcome))
+		leave := exDial(t, p, port)
+		readExactly(t, leave, len(exWelcome))
 		leave.Close() // FIN: socket_read gives ""
 
-		reset := dialClient(t, p, port)
-		readExactly(t, reset, len(welcome))
+		reset := exDial(t, p, port)
+		readExactly(t, reset, len(exWelcome))
 		reset.(*net.TCPConn).SetLinger(0)
 		reset.Close() // RST: socket_read fails with 104
 
-		write(t, stay, "ping\n")
+		exWrite(t, stay, "ping\n")
 		if reply := readExactly(t, stay, len("OK ... ping\n")); reply != "OK ... ping\n" {
 			t.Errorf("%s replied %q", im.name, reply)
 		}
 		// The server still takes newcomers.
-		late := dialClient(t, p, port)
-		readExactly(t, late, len(welcome))
-		write(t, late, "pong\n")
+		late := exDial(t, p, port)
+		readExactly(t, late, len(exWelcome))
+		exWrite(t, late, "pong\n")
 		if reply := readExactly(t, late, len("OK ... pong\n")); reply != "OK ... pong\n" {
 			t.Errorf("%s replied %q", im.name, reply)
 		}
@@ -682,9 +760,9 @@ func TestExample11SurvivesClientsLeaving(t *testing.T) {
 		default:
 		}
 		p.interrupt()
-		got[im.name] = p.Stdout()
+		got[im.name] = result{stdout: p.Stdout(), stderr: p.Stderr()}
 	}
-	compare(t, want, got)
+	exCompare(t, want, got)
 }
 
 // With all 10 slots taken, the tutorial leaves an 11th connection pending:
@@ -693,21 +771,21 @@ func TestExample11SurvivesClientsLeaving(t *testing.T) {
 // the 10 are still served; once one leaves, a new client gets its slot.
 func TestExample11FullServerTurnsClientsAway(t *testing.T) {
 	t.Parallel()
-	want := serverHeader + strings.Repeat(connected, 10) + sending + sending + connected + sending
-	got := map[string]string{}
-	for _, im := range bothImpls(t) {
-		p, port := startServer(t, im, "11_select_server")
+	want := exServerHeader + strings.Repeat(exConnected, 10) + exSending + exSending + exConnected + exSending
+	got := map[string]result{}
+	for _, im := range exImpls(t) {
+		p, port := startExServer(t, im, "11_select_server")
 		var conns []net.Conn
 		for i := 0; i < 10; i++ {
-			conn := dialClient(t, p, port)
-			readExactly(t, conn, len(welcome))
+			conn := exDial(t, p, port)
+			readExactly(t, conn, len(exWelcome))
 			conns = append(conns, conn)
 		}
 		extra := dialTCP(t, "127.0.0.1:"+port)
 		expectEOF(t, extra)
 
 		for _, conn := range []net.Conn{conns[0], conns[9]} {
-			write(t, conn, "busy?\n")
+			exWrite(t, conn, "busy?\n")
 			if reply := readExactly(t, conn, len("OK ... busy?\n")); reply != "OK ... busy?\n" {
 				t.Errorf("%s replied %q", im.name, reply)
 			}
@@ -723,22 +801,22 @@ func TestExample11FullServerTurnsClientsAway(t *testing.T) {
 			}
 			conn := dialTCP(t, "127.0.0.1:"+port)
 			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-			buf := make([]byte, len(welcome))
+			buf := make([]byte, len(exWelcome))
 			if _, err := io.ReadFull(conn, buf); err == nil {
 				newcomer = conn
 			} else if !(errors.Is(err, io.EOF) || isReset(err)) {
 				t.Fatalf("%s: newcomer got %q, %v", im.name, buf, err)
 			}
 		}
-		p.waitLine(connectedLine)
-		write(t, newcomer, "in\n")
+		p.waitLine(exConnectedLine)
+		exWrite(t, newcomer, "in\n")
 		if reply := readExactly(t, newcomer, len("OK ... in\n")); reply != "OK ... in\n" {
 			t.Errorf("%s replied %q", im.name, reply)
 		}
 		p.interrupt()
-		got[im.name] = p.Stdout()
+		got[im.name] = result{stdout: p.Stdout(), stderr: p.Stderr()}
 	}
-	compare(t, want, got)
+	exCompare(t, want, got)
 }
 
 // Every example opens with the two-line comment (what it shows, how to run
@@ -781,9 +859,9 @@ func TestExamplesAreDocumentedAndPaired(t *testing.T) {
 
 // ---------------------------------------------------------------- tool clients
 
-// toolClient is an interactive client program (nc, telnet) whose stdin the
+// exTool is an interactive client program (nc, telnet) whose stdin the
 // test writes and whose stdout it reads line by line.
-type toolClient struct {
+type exTool struct {
 	t      *testing.T
 	name   string
 	cmd    *exec.Cmd
@@ -795,10 +873,10 @@ type toolClient struct {
 	stderr strings.Builder
 }
 
-func startTool(t *testing.T, prog string, args ...string) *toolClient {
+func startExTool(t *testing.T, prog string, args ...string) *exTool {
 	t.Helper()
 	cmd := exec.Command(prog, args...)
-	c := &toolClient{t: t, name: prog, cmd: cmd, lines: make(chan string, 1000), done: make(chan struct{})}
+	c := &exTool{t: t, name: prog, cmd: cmd, lines: make(chan string, 1000), done: make(chan struct{})}
 	var err error
 	if c.stdin, err = cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -836,17 +914,17 @@ func startTool(t *testing.T, prog string, args ...string) *toolClient {
 	return c
 }
 
-func (c *toolClient) send(s string) {
+func (c *exTool) send(s string) {
 	c.t.Helper()
 	if _, err := io.WriteString(c.stdin, s); err != nil {
 		c.t.Fatalf("writing to %s: %v", c.name, err)
 	}
 }
 
-func (c *toolClient) closeStdin() { c.stdin.Close() }
+func (c *exTool) closeStdin() { c.stdin.Close() }
 
 // waitLine reads the tool's stdout until a line matches re (within 10 s).
-func (c *toolClient) waitLine(re string) {
+func (c *exTool) waitLine(re string) {
 	c.t.Helper()
 	rx := regexp.MustCompile(re)
 	timeout := time.After(10 * time.Second)
@@ -866,7 +944,7 @@ func (c *toolClient) waitLine(re string) {
 }
 
 // wait waits (at most 10 s) for the tool to end by itself.
-func (c *toolClient) wait() {
+func (c *exTool) wait() {
 	c.t.Helper()
 	select {
 	case <-c.done:
@@ -875,13 +953,13 @@ func (c *toolClient) wait() {
 	}
 }
 
-func (c *toolClient) Stdout() string {
+func (c *exTool) Stdout() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.stdout.String()
 }
 
-func (c *toolClient) Stderr() string {
+func (c *exTool) Stderr() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.stderr.String()
