@@ -25,46 +25,70 @@ import (
 	"time"
 )
 
-// impl is one way to run a tutorial program: the PHP reference or the Lua port.
+// exImpl is one way to run a tutorial program: the PHP reference or the Lua
+// port. command gives the program and arguments that run an example.
 type exImpl struct {
-	name  string
-	run   func(t *testing.T, example string, args ...string) result
-	start func(t *testing.T, example string, args ...string) *process
+	name    string
+	command func(example string, args ...string) (string, []string)
 }
 
-var exPHPFlags = []string{"-d", "display_errors=stderr", "-d", "log_errors=0"}
+func (im exImpl) run(t *testing.T, example string, args ...string) result {
+	t.Helper()
+	prog, argv := im.command(example, args...)
+	return runProgram(t, "", prog, argv...)
+}
+
+func (im exImpl) start(t *testing.T, example string, args ...string) *process {
+	t.Helper()
+	prog, argv := im.command(example, args...)
+	return startProgram(t, prog, argv...)
+}
+
+// runOffline runs an example in a network namespace of its own (unshare -n,
+// nothing up, not even loopback), where a host lookup fails at once instead
+// of leaving the machine.
+func (im exImpl) runOffline(t *testing.T, unshare, example string, args ...string) result {
+	t.Helper()
+	prog, argv := im.command(example, args...)
+	return runProgram(t, "", unshare, append([]string{"-n", prog}, argv...)...)
+}
 
 func exPHP(t *testing.T) exImpl {
 	php := requireTool(t, "php")
-	script := func(example string) string { return filepath.Join("tests", "php", "tutorial", example+".php") }
 	return exImpl{
 		name: "php",
-		run: func(t *testing.T, example string, args ...string) result {
-			t.Helper()
-			return runProgram(t, "", php, append(append(append([]string{}, exPHPFlags...), script(example)), args...)...)
-		},
-		start: func(t *testing.T, example string, args ...string) *process {
-			t.Helper()
-			return startProgram(t, php, append(append(append([]string{}, exPHPFlags...), script(example)), args...)...)
+		command: func(example string, args ...string) (string, []string) {
+			script := filepath.Join("tests", "php", "tutorial", example+".php")
+			return php, append([]string{"-d", "display_errors=stderr", "-d", "log_errors=0", script}, args...)
 		},
 	}
 }
 
 var exLua = exImpl{
 	name: "sockrun",
-	run: func(t *testing.T, example string, args ...string) result {
-		t.Helper()
-		return runSockrun(t, append([]string{filepath.Join("examples", example+".lua")}, args...)...)
-	},
-	start: func(t *testing.T, example string, args ...string) *process {
-		t.Helper()
-		return startSockrun(t, append([]string{filepath.Join("examples", example+".lua")}, args...)...)
+	command: func(example string, args ...string) (string, []string) {
+		return binPath, append([]string{filepath.Join("examples", example+".lua")}, args...)
 	},
 }
 
 // exImpls gives PHP first, then sockrun.
 func exImpls(t *testing.T) []exImpl {
 	return []exImpl{exPHP(t), exLua}
+}
+
+// exUnshare finds unshare and checks that it may make a network namespace
+// (root, or user namespaces); the tests that need one skip otherwise, unless
+// SOCKRUN_REQUIRE_TOOLS asks for every tool.
+func exUnshare(t *testing.T) string {
+	t.Helper()
+	unshare := requireTool(t, "unshare")
+	if out, err := exec.Command(unshare, "-n", "true").CombinedOutput(); err != nil {
+		if os.Getenv("SOCKRUN_REQUIRE_TOOLS") != "" {
+			t.Fatalf("unshare -n is required (SOCKRUN_REQUIRE_TOOLS is set) but fails: %v %s", err, out)
+		}
+		t.Skipf("unshare -n is not permitted here: %v %s", err, out)
+	}
+	return unshare
 }
 
 const (
@@ -397,6 +421,63 @@ func TestExample06Gethostbyname(t *testing.T) {
 			got[im.name] = r
 		}
 		exCompare(t, tc.want, got)
+	}
+}
+
+// What is an IPv4 address and what is a host name, as PHP 8.2 decides it:
+// inet_pton, then glibc's gethostbyname, whose shortcut takes names made of
+// digits and dots only (inet_aton rules: octal, fewer parts; a bad one fails
+// without a lookup). A hex form or trailing junk is a host name, looked up
+// and not found. Run offline, so that those lookups cannot leave the machine.
+func TestExample06AddressFormsOffline(t *testing.T) {
+	t.Parallel()
+	unshare := exUnshare(t)
+	for _, tc := range []struct{ host, want string }{
+		{"0177.0.0.1", "127.0.0.1\n"},
+		{"2130706433", "127.0.0.1\n"},
+		{"256.1.1.1", "256.1.1.1\n"},
+		{"0x7f.1", "0x7f.1\n"},
+		{"0x7f000001", "0x7f000001\n"},
+		{"127.0.0.1 x", "127.0.0.1 x\n"},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			got := map[string]result{}
+			for _, im := range exImpls(t) {
+				r := im.runOffline(t, unshare, "06_gethostbyname", tc.host)
+				exCheckStatus(t, im, r, false)
+				got[im.name] = r
+			}
+			exCompare(t, tc.want, got)
+		})
+	}
+}
+
+// The same rule where an address is bound or connected to: a host name that
+// is not found is "Host lookup failed" with -10000 - h_errno (-10002 when no
+// DNS server can be reached; -10000 when glibc rejects a digits-and-dots name
+// itself). Offline, on the tutorial's default ports: nothing else is there.
+func TestExamplesAddressFormsOffline(t *testing.T) {
+	t.Parallel()
+	unshare := exUnshare(t)
+	for _, tc := range []struct {
+		example, host, want string
+		died                bool
+	}{
+		{"07_bind", "0177.0.0.1", "Socket created \nSocket bind OK \n", false},
+		{"07_bind", "256.1.1.1", "Socket created \nCould not bind socket : [-10000] Unknown error -10000 \n", true},
+		{"07_bind", "0x7f.1", "Socket created \nCould not bind socket : [-10002] Host name lookup failure \n", true},
+		{"02_connect", "256.1.1.1", "Socket created \nCould not connect: [-10000] Unknown error -10000 \n", true},
+		{"02_connect", "0x7f.1", "Socket created \nCould not connect: [-10002] Host name lookup failure \n", true},
+	} {
+		t.Run(tc.example+" "+tc.host, func(t *testing.T) {
+			got := map[string]result{}
+			for _, im := range exImpls(t) {
+				r := im.runOffline(t, unshare, tc.example, tc.host)
+				exCheckStatus(t, im, r, tc.died)
+				got[im.name] = r
+			}
+			exCompare(t, tc.want, got)
+		})
 	}
 }
 
