@@ -297,8 +297,13 @@ func TestExamplesClientParity(t *testing.T) {
 	long := exHTTPReply(3000)
 	short := exHTTPReply(700)
 	exact := exHTTPReply(2045)
+	var binary string
+	for i := 0; i < 512; i++ {
+		binary += string(rune(0)) + string([]byte{byte(i)})
+	}
 	for _, tc := range []struct {
 		name, example string
+		host          string               // "": 127.0.0.1
 		peer          func(net.Conn) error // nil: nothing listens (connect refused)
 		want          string
 		died          bool
@@ -373,6 +378,41 @@ func TestExamplesClientParity(t *testing.T) {
 			},
 			want: created + established + sent + exact,
 		},
+		{
+			// MSG_WAITALL waits for all 2045 bytes, however they come.
+			name: "close, reply in two pieces", example: "05_close",
+			peer: func(c net.Conn) error {
+				if err := exReadRequest(c); err != nil {
+					return err
+				}
+				if _, err := io.WriteString(c, exact[:1000]); err != nil {
+					return err
+				}
+				time.Sleep(100 * time.Millisecond) // the client is in recv by now, or soon
+				if _, err := io.WriteString(c, exact[1000:]); err != nil {
+					return err
+				}
+				return exReadEOF(c)
+			},
+			want: created + established + sent + exact,
+		},
+		{
+			// Every byte value, NULs included, reaches stdout unchanged.
+			name: "receive binary reply", example: "04_receive",
+			peer: func(c net.Conn) error {
+				if err := exReadRequest(c); err != nil {
+					return err
+				}
+				_, err := io.WriteString(c, binary)
+				return err
+			},
+			want: created + established + sent + binary,
+		},
+		{
+			// The tutorial connects to an address; a name from /etc/hosts works too.
+			name: "connect to localhost", example: "02_connect", host: "localhost",
+			peer: exReadEOF, want: created + established,
+		},
 		{name: "02 refused", example: "02_connect", want: created + "Could not connect: [111] Connection refused \n", died: true},
 		{name: "03 refused", example: "03_send", want: created + "Could not connect: [111] Connection refused \n", died: true},
 		{name: "04 refused", example: "04_receive", want: created + "Could not connect: [111] Connection refused \n", died: true},
@@ -390,7 +430,11 @@ func TestExamplesClientParity(t *testing.T) {
 				} else {
 					port = exRefusingPort(t)
 				}
-				r := im.run(t, tc.example, "127.0.0.1", port)
+				host := tc.host
+				if host == "" {
+					host = "127.0.0.1"
+				}
+				r := im.run(t, tc.example, host, port)
 				exCheckStatus(t, im, r, tc.died)
 				if p != nil {
 					p.check(t)
@@ -744,7 +788,7 @@ func TestExample11SelectServer(t *testing.T) {
 	want := exServerHeader +
 		exConnected + exConnected + exConnected + // Go client, nc, telnet
 		exSending + exSending + // Go client, nc
-		exSending + exSending + // telnet, Go client (after nc left: no line for it)
+		exSending + exSending + // telnet, Go client (after nc left: no line for it; binary-safe)
 		exConnected + exSending // the newcomer
 	got := map[string]result{}
 	for _, im := range exImpls(t) {
@@ -773,8 +817,8 @@ func TestExample11SelectServer(t *testing.T) {
 
 		tn.send("from telnet\n")
 		tn.waitLine(`^OK \.\.\. from telnet\r?$`)
-		exWrite(t, a, "still here\n")
-		if reply := readExactly(t, a, len("OK ... still here\n")); reply != "OK ... still here\n" {
+		exWrite(t, a, "still\x00here\n")
+		if reply := readExactly(t, a, len("OK ... still\x00here\n")); reply != "OK ... still\x00here\n" {
 			t.Errorf("%s replied %q after a client left", im.name, reply)
 		}
 
