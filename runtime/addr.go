@@ -78,13 +78,10 @@ func lookupError(ctx context.Context, err error) error {
 	return hostTryAgain
 }
 
-// inetAton parses an IPv4 address as glibc's inet_aton does: one to four
-// parts, each decimal, octal (leading 0) or hex (0x); the last part fills the
-// remaining bytes ("127.1" is 127.0.0.1). Anything after whitespace is ignored.
+// inetAton parses an IPv4 address as glibc's exact inet_aton does (what
+// getaddrinfo uses): one to four parts, each decimal, octal (leading 0) or hex
+// (0x); the last part fills the remaining bytes ("127.1" is 127.0.0.1).
 func inetAton(s string) (netip.Addr, bool) {
-	if i := strings.IndexAny(s, " \t\n\v\f\r"); i >= 0 {
-		s = s[:i]
-	}
 	parts := strings.Split(s, ".")
 	if len(parts) > 4 {
 		return netip.Addr{}, false
@@ -120,13 +117,39 @@ func inetAton(s string) (netip.Addr, bool) {
 	return netip.AddrFrom4(b), true
 }
 
-// resolve4 is PHP's php_set_inet_addr: an inet_aton address, else the first
+// numericIPv4 is how PHP 8.2 reads an IPv4 address before any lookup:
+// inet_pton's dotted quad, or (glibc gethostbyname's shortcut) a name of
+// digits and dots only, read by inet_aton's decimal and octal rules ("127.1",
+// "0177.0.0.1", "2130706433"). ok reports an address; numeric reports a name
+// that is digits and dots, so that no lookup is made for it even when it is
+// not an address. Hex forms and anything else are host names.
+func numericIPv4(host string) (ip netip.Addr, ok, numeric bool) {
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Is4() {
+		return ip, true, true
+	}
+	if host == "" || host[0] < '0' || host[0] > '9' || host[len(host)-1] == '.' {
+		return netip.Addr{}, false, false
+	}
+	for _, c := range host {
+		if c != '.' && (c < '0' || c > '9') {
+			return netip.Addr{}, false, false
+		}
+	}
+	ip, ok = inetAton(host)
+	return ip, ok, true
+}
+
+// resolve4 is PHP's php_set_inet_addr: a numeric address, else the first
 // IPv4 address of the name.
 func (rt *Runtime) resolve4(host string) (netip.Addr, error) {
-	if ip, ok := inetAton(host); ok {
+	ip, ok, numeric := numericIPv4(host)
+	switch {
+	case ok:
 		return ip, nil
+	case numeric, host == "":
+		return netip.Addr{}, hostUnknown // glibc fails these without a lookup, h_errno 0
 	}
-	if _, err := netip.ParseAddr(host); err == nil || host == "" {
+	if _, err := netip.ParseAddr(host); err == nil {
 		return netip.Addr{}, hostUnknown // gethostbyname() fails on an IPv6 literal with h_errno 0
 	}
 	ips, err := rt.resolver.lookup(rt.ctx, "ip4", host)
@@ -192,6 +215,11 @@ func formatSockaddr(sa unix.Sockaddr) (string, int, bool) {
 	case *unix.SockaddrInet6:
 		return netip.AddrFrom16(sa.Addr).String(), sa.Port, true
 	case *unix.SockaddrUnix:
+		// PHP reads sun_path as a C string: an unnamed socket (which x/sys
+		// spells "@") and an abstract one ("@name") both read as "".
+		if strings.HasPrefix(sa.Name, "@") {
+			return "", 0, true
+		}
 		return sa.Name, 0, true
 	}
 	return "", 0, false

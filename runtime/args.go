@@ -96,10 +96,10 @@ func (a args) anySocket(n int, name, want string) *Socket {
 func (a args) int(n int, name string) int {
 	v := a.L.Get(n)
 	if v == lua.LNil {
-		a.rt.diagnostic("Deprecated", fmt.Sprintf("%s(): Passing null to parameter #%d ($%s) of type int is deprecated", a.fn, n, name))
+		a.rt.diagnostic(a.L, "Deprecated", fmt.Sprintf("%s(): Passing null to parameter #%d ($%s) of type int is deprecated", a.fn, n, name))
 		return 0
 	}
-	i, ok := a.rt.toInt(v)
+	i, ok := a.toInt(v)
 	if !ok {
 		a.raise("Argument #%d ($%s) must be of type int, %s given", n, name, typeName(v))
 	}
@@ -136,7 +136,7 @@ func (a args) str(n int, name string) string {
 		}
 		return ""
 	case *lua.LNilType:
-		a.rt.diagnostic("Deprecated", fmt.Sprintf("%s(): Passing null to parameter #%d ($%s) of type string is deprecated", a.fn, n, name))
+		a.rt.diagnostic(a.L, "Deprecated", fmt.Sprintf("%s(): Passing null to parameter #%d ($%s) of type string is deprecated", a.fn, n, name))
 		return ""
 	}
 	a.raise("Argument #%d ($%s) must be of type string, %s given", n, name, typeName(v))
@@ -146,10 +146,10 @@ func (a args) str(n int, name string) string {
 // toInt converts as PHP's non-strict int parameters do: integral numbers and
 // numeric strings pass; a fraction is truncated with PHP's deprecation
 // notice; booleans are 0 and 1. ok is false for anything else.
-func (rt *Runtime) toInt(v lua.LValue) (int, bool) {
+func (a args) toInt(v lua.LValue) (int, bool) {
 	switch v := v.(type) {
 	case lua.LNumber:
-		return rt.floatToInt(float64(v), "float "+phpNumberString(float64(v)))
+		return a.floatToInt(float64(v), "float "+phpNumberString(float64(v)))
 	case lua.LBool:
 		if v {
 			return 1, true
@@ -165,18 +165,18 @@ func (rt *Runtime) toInt(v lua.LValue) (int, bool) {
 			return 0, false
 		}
 		f, _ := strconv.ParseFloat(s, 64)
-		return rt.floatToInt(f, fmt.Sprintf("float-string %q", string(v)))
+		return a.floatToInt(f, fmt.Sprintf("float-string %q", string(v)))
 	}
 	return 0, false
 }
 
-func (rt *Runtime) floatToInt(f float64, what string) (int, bool) {
+func (a args) floatToInt(f float64, what string) (int, bool) {
 	if math.IsNaN(f) || math.IsInf(f, 0) || f >= math.MaxInt64 || f < math.MinInt64 {
 		return 0, false
 	}
 	i := int(f)
 	if float64(i) != f {
-		rt.diagnostic("Deprecated", "Implicit conversion from "+what+" to int loses precision")
+		a.rt.diagnostic(a.L, "Deprecated", "Implicit conversion from "+what+" to int loses precision")
 	}
 	return i, true
 }

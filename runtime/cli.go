@@ -37,6 +37,7 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := flags.StringP("execute", "e", "", "run CODE instead of a script file")
 	quiet := flags.BoolP("quiet", "q", false, "print no PHP-style warnings on stderr (errors still print)")
 	timeout := flags.Duration("timeout", 0, "end the script after this long (e.g. 30s), closing every socket; exit status 124")
+	fatalTasks := flags.Bool("fatal-task-errors", false, "end the script when any task fails (default: report the error and go on)")
 	dns := flags.String("dns", os.Getenv("SOCKRUN_DNS"), "send every host-name lookup to this DNS server (HOST[:PORT]; default $SOCKRUN_DNS, else the system's)")
 	version := flags.Bool("version", false, "print the version and exit")
 	help := flags.BoolP("help", "h", false, "print this help and exit")
@@ -88,7 +89,7 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
-	rt := New(Options{Stdin: stdin, Stdout: stdout, Stderr: stderr, Quiet: *quiet, DNSServer: *dns})
+	rt := New(Options{Stdin: stdin, Stdout: stdout, Stderr: stderr, Quiet: *quiet, DNSServer: *dns, FatalTaskError: *fatalTasks})
 	defer rt.Close()
 	stopOnSignals(rt)
 	if *timeout > 0 {

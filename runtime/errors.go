@@ -88,16 +88,16 @@ func (a args) fail(s *Socket, text string, err error) int {
 // warn prints a PHP-style warning for the running function on stderr, with
 // the script's file and line.
 func (a args) warn(format string, v ...any) {
-	a.rt.diagnostic("Warning", a.fn+"(): "+fmt.Sprintf(format, v...))
+	a.rt.diagnostic(a.L, "Warning", a.fn+"(): "+fmt.Sprintf(format, v...))
 }
 
 // diagnostic prints "Kind: message in FILE on line N" on stderr, PHP's shape,
 // unless warnings are silenced.
-func (rt *Runtime) diagnostic(kind, msg string) {
+func (rt *Runtime) diagnostic(L *lua.LState, kind, msg string) {
 	if rt.quiet {
 		return
 	}
-	file, line := rt.scriptPosition()
+	file, line := scriptPosition(L)
 	if line > 0 {
 		fmt.Fprintf(rt.stderr, "%s: %s in %s on line %d\n", kind, msg, file, line)
 	} else {
@@ -105,10 +105,9 @@ func (rt *Runtime) diagnostic(kind, msg string) {
 	}
 }
 
-// scriptPosition finds the innermost Lua (not Go) frame: the line of the
-// script that made the call, even through pcall.
-func (rt *Runtime) scriptPosition() (string, int) {
-	L := rt.L
+// scriptPosition finds the innermost Lua (not Go) frame of the running
+// thread: the line of the script that made the call, even through pcall.
+func scriptPosition(L *lua.LState) (string, int) {
 	for level := 0; ; level++ {
 		dbg, ok := L.GetStack(level)
 		if !ok {

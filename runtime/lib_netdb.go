@@ -274,11 +274,15 @@ func socketAddrinfoConnect(a args) int {
 	if err != nil {
 		return a.fail(nil, "Unable to create socket", err)
 	}
-	if err := a.rt.connect(s, ai.sockaddr()); err != nil {
-		a.rt.closeSocket(s)
-		return a.fail(nil, "Unable to connect address", err)
-	}
-	return pushSocket(a.L, s)
+	return a.block(true, false, func(wait bool) error {
+		return a.rt.connect(s, ai.sockaddr(), wait)
+	}, func(err error) int {
+		if err != nil {
+			a.rt.closeSocket(s)
+			return a.fail(nil, "Unable to connect address", err)
+		}
+		return pushSocket(a.L, s)
+	})
 }
 
 // socketAddrinfoBind: socket_addrinfo_bind(AddressInfo) -> Socket|false

@@ -166,11 +166,20 @@ func socketListen(a args) int {
 func socketAccept(a args) int {
 	a.count(1, 1)
 	s := a.socket(1, "socket")
-	conn, err := a.rt.accept(s)
-	if err != nil {
-		return a.fail(nil, "unable to accept incoming connection", err)
-	}
-	return pushSocket(a.L, conn)
+	var nfd int
+	return a.block(s.mayWait(0), true, func(wait bool) (err error) {
+		nfd, err = a.rt.acceptFD(s, wait)
+		return err
+	}, func(err error) int {
+		var conn *Socket
+		if err == nil {
+			conn, err = a.rt.adopt(nfd, s.domain, s.sockType, s.protocol)
+		}
+		if err != nil {
+			return a.fail(nil, "unable to accept incoming connection", err)
+		}
+		return pushSocket(a.L, conn)
+	})
 }
 
 // socketConnect: socket_connect(socket, address[, port]) -> bool
@@ -186,11 +195,15 @@ func socketConnect(a args) int {
 	if !ok {
 		return 1
 	}
-	if err := a.rt.connect(s, sa); err != nil {
-		return a.fail(s, "unable to connect", err)
-	}
-	a.L.Push(lua.LTrue)
-	return 1
+	return a.block(s.mayWait(0), false, func(wait bool) error {
+		return a.rt.connect(s, sa, wait)
+	}, func(err error) int {
+		if err != nil {
+			return a.fail(s, "unable to connect", err)
+		}
+		a.L.Push(lua.LTrue)
+		return 1
+	})
 }
 
 // socketRead: socket_read(socket, length[, mode = PHP_BINARY_READ]) -> string|false
@@ -205,26 +218,38 @@ func socketRead(a args) int {
 	}
 	length = min(length, maxReadBuffer)
 	if mode == phpNormalRead {
-		line, eof, err := a.rt.readLine(s, length)
-		switch {
-		case err != nil:
-			return a.fail(s, "unable to read from socket", err)
-		case eof && !s.nonblocking:
-			// PHP's rule: a blocking line read that meets EOF fails with
-			// ECONNRESET, and a partial line is lost.
-			return a.fail(s, "unable to read from socket", unix.ECONNRESET)
-		}
-		a.L.Push(lua.LString(line))
-		return 1
+		var line []byte
+		var eof bool
+		// A line read waits even on a nonblocking socket, where PHP spins.
+		return a.block(true, false, func(bool) (err error) {
+			line, eof, err = a.rt.readLine(s, length)
+			return err
+		}, func(err error) int {
+			switch {
+			case err != nil:
+				return a.fail(s, "unable to read from socket", err)
+			case eof && !s.nonblocking:
+				// PHP's rule: a blocking line read that meets EOF fails with
+				// ECONNRESET, and a partial line is lost.
+				return a.fail(s, "unable to read from socket", unix.ECONNRESET)
+			}
+			a.L.Push(lua.LString(line))
+			return 1
+		})
 	}
 	buf := a.rt.readBufs.get(length)
-	defer a.rt.readBufs.put(buf)
-	n, err := a.rt.recv(s, buf, 0)
-	if err != nil {
-		return a.fail(s, "unable to read from socket", err)
-	}
-	a.L.Push(lua.LString(buf[:n]))
-	return 1
+	var n int
+	return a.block(s.mayWait(0), true, func(wait bool) (err error) {
+		n, err = a.rt.recv(s, buf, 0, wait)
+		return err
+	}, func(err error) int {
+		defer a.rt.readBufs.put(buf)
+		if err != nil {
+			return a.fail(s, "unable to read from socket", err)
+		}
+		a.L.Push(lua.LString(buf[:n]))
+		return 1
+	})
 }
 
 // dataLength is PHP's rule for socket_write/socket_send's length: it must not
@@ -244,12 +269,30 @@ func socketWrite(a args) int {
 	if length, ok := a.nullableInt(3, "length"); ok {
 		data = a.dataLength(3, data, length)
 	}
-	n, err := a.rt.send(s, []byte(data), 0)
-	if err != nil {
-		return a.fail(s, "unable to write to socket", err)
-	}
-	a.L.Push(lua.LNumber(n))
-	return 1
+	return a.sendAll(s, data, 0, "unable to write to socket")
+}
+
+// sendAll is socket_write and socket_send: a blocking socket takes every
+// byte (a task waits for the rest on a goroutine), a nonblocking one what
+// fits.
+func (a args) sendAll(s *Socket, data string, flags int, text string) int {
+	canWait := s.mayWait(flags)
+	buf := []byte(data)
+	sent := 0
+	return a.block(canWait, true, func(wait bool) error {
+		n, err := a.rt.send(s, buf[sent:], flags, wait)
+		sent += n
+		if err == nil && canWait && !wait && sent < len(buf) {
+			return unix.EAGAIN // the rest must wait
+		}
+		return err
+	}, func(err error) int {
+		if err != nil {
+			return a.fail(s, text, err)
+		}
+		a.L.Push(lua.LNumber(sent))
+		return 1
+	})
 }
 
 // socketRecv: socket_recv(socket, length, flags) -> n, data. At EOF: 0, nil.
@@ -263,20 +306,26 @@ func socketRecv(a args) int {
 		return 1
 	}
 	buf := a.rt.readBufs.get(min(length, maxReadBuffer))
-	defer a.rt.readBufs.put(buf)
-	n, err := a.rt.recv(s, buf, flags)
-	if err != nil {
-		a.fail(s, "Unable to read from socket", err)
-		a.L.Push(lua.LNil)
+	var n int
+	waitAll := flags&unix.MSG_WAITALL != 0
+	return a.block(s.mayWait(flags), !waitAll, func(wait bool) (err error) {
+		n, err = a.rt.recv(s, buf, flags, wait)
+		return err
+	}, func(err error) int {
+		defer a.rt.readBufs.put(buf)
+		if err != nil {
+			a.fail(s, "Unable to read from socket", err)
+			a.L.Push(lua.LNil)
+			return 2
+		}
+		a.L.Push(lua.LNumber(n))
+		if n == 0 {
+			a.L.Push(lua.LNil)
+		} else {
+			a.L.Push(lua.LString(buf[:n]))
+		}
 		return 2
-	}
-	a.L.Push(lua.LNumber(n))
-	if n == 0 && len(buf) > 0 {
-		a.L.Push(lua.LNil)
-	} else {
-		a.L.Push(lua.LString(buf[:n]))
-	}
-	return 2
+	})
 }
 
 // socketSend: socket_send(socket, data, length, flags) -> int|false
@@ -286,12 +335,7 @@ func socketSend(a args) int {
 	data := a.str(2, "data")
 	data = a.dataLength(3, data, a.int(3, "length"))
 	flags := a.int(4, "flags")
-	n, err := a.rt.send(s, []byte(data), flags)
-	if err != nil {
-		return a.fail(s, "Unable to write to socket", err)
-	}
-	a.L.Push(lua.LNumber(n))
-	return 1
+	return a.sendAll(s, data, flags, "Unable to write to socket")
 }
 
 // socketRecvfrom: socket_recvfrom(socket, length, flags) -> n, data, address, port
@@ -305,22 +349,28 @@ func socketRecvfrom(a args) int {
 		return 1
 	}
 	buf := a.rt.readBufs.get(min(length, maxReadBuffer))
-	defer a.rt.readBufs.put(buf)
-	n, from, err := a.rt.recvfrom(s, buf, flags)
-	if err != nil {
-		return a.fail(s, "Unable to recvfrom", err)
-	}
-	a.L.Push(lua.LNumber(n))
-	a.L.Push(lua.LString(buf[:n]))
-	if addr, port, ok := formatSockaddr(from); ok {
-		a.L.Push(lua.LString(addr))
-		if s.domain == afUnix {
-			return 3
+	var n int
+	var from unix.Sockaddr
+	return a.block(s.mayWait(flags), true, func(wait bool) (err error) {
+		n, from, err = a.rt.recvfrom(s, buf, flags, wait)
+		return err
+	}, func(err error) int {
+		defer a.rt.readBufs.put(buf)
+		if err != nil {
+			return a.fail(s, "Unable to recvfrom", err)
 		}
-		a.L.Push(lua.LNumber(port))
-		return 4
-	}
-	return 2
+		a.L.Push(lua.LNumber(n))
+		a.L.Push(lua.LString(buf[:n]))
+		if addr, port, ok := formatSockaddr(from); ok {
+			a.L.Push(lua.LString(addr))
+			if s.domain == afUnix {
+				return 3
+			}
+			a.L.Push(lua.LNumber(port))
+			return 4
+		}
+		return 2
+	})
 }
 
 // socketSendto: socket_sendto(socket, data, length, flags, address[, port]) -> int|false
@@ -339,12 +389,17 @@ func socketSendto(a args) int {
 	if !ok {
 		return 1
 	}
-	n, err := a.rt.sendto(s, []byte(data), flags, sa)
-	if err != nil {
-		return a.fail(s, "Unable to write to socket", err)
-	}
-	a.L.Push(lua.LNumber(n))
-	return 1
+	var n int
+	return a.block(s.mayWait(flags), true, func(wait bool) (err error) {
+		n, err = a.rt.sendto(s, []byte(data), flags, sa, wait)
+		return err
+	}, func(err error) int {
+		if err != nil {
+			return a.fail(s, "Unable to write to socket", err)
+		}
+		a.L.Push(lua.LNumber(n))
+		return 1
+	})
 }
 
 // socketClose: socket_close(socket) -> nothing (PHP's void)
@@ -460,10 +515,11 @@ func (a args) hostTooLong(name string) bool {
 
 // lookupIPv4 resolves a name to its IPv4 addresses as gethostbyname(3) does.
 func (rt *Runtime) lookupIPv4(name string) ([]string, error) {
-	if ip, ok := inetAton(name); ok {
+	ip, ok, numeric := numericIPv4(name)
+	switch {
+	case ok:
 		return []string{ip.String()}, nil
-	}
-	if name == "" {
+	case numeric, name == "":
 		return nil, hostNotFound
 	}
 	ips, err := rt.resolver.lookup(rt.ctx, "ip4", name)

@@ -42,6 +42,10 @@ func openLibs(rt *Runtime) {
 	mt.RawSetString("__tostring", L.NewFunction(socketToString))
 	mt.RawSetString("__metatable", lua.LString(socketTypeName))
 
+	tmt := L.NewTypeMetatable(taskTypeName)
+	tmt.RawSetString("__tostring", L.NewFunction(taskToString))
+	tmt.RawSetString("__metatable", lua.LString(taskTypeName))
+
 	aimt := L.NewTypeMetatable(addrInfoTypeName)
 	aimt.RawSetString("__metatable", lua.LString(addrInfoTypeName))
 
@@ -51,6 +55,8 @@ func openLibs(rt *Runtime) {
 	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), socketFuncs)
 	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), netdbFuncs)
 	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), portingFuncs)
+	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), taskFuncs)
+	rt.installTaskPcall()
 	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}})
 	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), unsupportedFuncs())
 }

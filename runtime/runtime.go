@@ -35,6 +35,7 @@ type Options struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Quiet          bool   // no warnings on stderr (PHP's @ for the whole script)
+	FatalTaskError bool   // an error in any task ends the script
 	DNSServer      string // send every host lookup to this DNS server ("host[:port]")
 }
 
@@ -57,6 +58,8 @@ type Runtime struct {
 	sockets map[*Socket]struct{}
 	wake    *wakePipe
 
+	sched *scheduler
+
 	ctx      context.Context
 	cancel   context.CancelFunc
 	stopping atomic.Bool
@@ -74,6 +77,7 @@ func New(opts Options) *Runtime {
 		quiet:    opts.Quiet,
 		sockets:  make(map[*Socket]struct{}),
 		resolver: newResolver(opts.DNSServer),
+		sched:    newScheduler(opts.FatalTaskError),
 	}
 	if rt.stdin == nil {
 		rt.stdin = os.Stdin
@@ -144,12 +148,11 @@ func (rt *Runtime) run(fn *lua.LFunction, script string, args []string) int {
 	}
 	L.SetGlobal("arg", argTable)
 
-	L.Push(fn)
-	for _, a := range args {
-		L.Push(lua.LString(a))
+	values := make([]lua.LValue, len(args))
+	for i, a := range args {
+		values[i] = lua.LString(a)
 	}
-	err := L.PCall(len(args), 0, L.NewFunction(traceback))
-	return rt.finish(err)
+	return rt.finish(rt.runTasks(fn, values))
 }
 
 // finish turns the end of the script into an exit status, printing why once.
@@ -167,15 +170,6 @@ func (rt *Runtime) finish(err error) int {
 	return ExitOK
 }
 
-// traceback is the message handler for the main chunk: it keeps the error
-// message and adds the Lua stack, as lua.c's msghandler does.
-func traceback(L *lua.LState) int {
-	msg := L.Get(1)
-	text := lua.LVAsString(L.ToStringMeta(msg))
-	L.Push(lua.LString(text + "\n" + stackTrace(L)))
-	return 1
-}
-
 func errorText(err error) string {
 	var apiErr *lua.ApiError
 	if errors.As(err, &apiErr) {
@@ -184,11 +178,11 @@ func errorText(err error) string {
 	return err.Error()
 }
 
-// stackTrace renders the Lua call stack below the message handler, one frame a
-// line, in the shape of Lua 5.1's debug.traceback.
-func stackTrace(L *lua.LState) string {
+// stackTrace renders a thread's Lua call stack from the given level out, one
+// frame a line, in the shape of Lua 5.1's debug.traceback.
+func stackTrace(L *lua.LState, from int) string {
 	out := "stack traceback:"
-	for level := 1; ; level++ {
+	for level := from; ; level++ {
 		dbg, ok := L.GetStack(level)
 		if !ok {
 			break
@@ -203,9 +197,9 @@ func stackTrace(L *lua.LState) string {
 		switch {
 		case dbg.What == "G":
 			out += fmt.Sprintf("\n\t[G]: in function '%s'", orUnknown(dbg.Name))
-		case dbg.What == "main":
+		case dbg.What == "main" && dbg.LineDefined == 0:
 			out += fmt.Sprintf("\n\t%s: in main chunk", where)
-		case dbg.Name != "":
+		case dbg.Name != "" && dbg.What != "main":
 			out += fmt.Sprintf("\n\t%s: in function '%s'", where, dbg.Name)
 		default:
 			out += fmt.Sprintf("\n\t%s: in function <%s:%d>", where, dbg.Source, dbg.LineDefined)

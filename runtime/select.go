@@ -59,17 +59,38 @@ func socketSelect(a args) int {
 	}
 
 	fds, index := a.rt.pollFds(sets[:])
-	fds, err := a.rt.poll(fds, timeout)
-	if err != nil {
-		return a.fail(nil, "Unable to select", err)
-	}
+	var polled []unix.PollFd
+	return a.block(timeout != 0, true, func(wait bool) (err error) {
+		limit := timeout
+		if !wait {
+			limit = 0
+		}
+		polled, err = a.rt.poll(fds, limit)
+		if err == nil && !wait && timeout != 0 && !anyReady(polled[:len(fds)]) {
+			return unix.EAGAIN // nothing yet: wait for it
+		}
+		return err
+	}, func(err error) int {
+		if err != nil {
+			return a.fail(nil, "Unable to select", err)
+		}
+		total := 0
+		for i := range sets {
+			total += sets[i].keep(polled, index)
+		}
+		a.L.Push(lua.LNumber(total))
+		return 1
+	})
+}
 
-	total := 0
-	for i := range sets {
-		total += sets[i].keep(fds, index)
+// anyReady reports whether poll found anything on these descriptors.
+func anyReady(fds []unix.PollFd) bool {
+	for _, fd := range fds {
+		if fd.Revents != 0 {
+			return true
+		}
 	}
-	a.L.Push(lua.LNumber(total))
-	return 1
+	return false
 }
 
 // selectTable reads one set argument: nil or a table of open Sockets.

@@ -189,28 +189,25 @@ func (rt *Runtime) listen(s *Socket, backlog int) error {
 	return unix.Listen(s.fd, backlog)
 }
 
-// accept waits for a connection (unless the listener is nonblocking) and
-// returns it as a new blocking-mode Socket, as PHP does.
-func (rt *Runtime) accept(s *Socket) (*Socket, error) {
+// acceptFD waits for a connection (if wait) and returns its descriptor;
+// adopt then makes it a Socket, on the script's goroutine.
+func (rt *Runtime) acceptFD(s *Socket, wait bool) (int, error) {
 	var nfd int
-	err := rt.io(s, readable, !s.nonblocking, s.rcvTimeout, func(fd int) error {
+	err := rt.io(s, readable, wait, s.rcvTimeout, func(fd int) error {
 		return retryEINTR(func() (err error) {
 			nfd, err = sysAccept(fd)
 			return err
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return rt.adopt(nfd, s.domain, s.sockType, s.protocol)
+	return nfd, err
 }
 
 // connect starts a connection and, for a blocking socket, waits for its
 // outcome: SO_SNDTIMEO bounds the wait (EINPROGRESS when it expires, as Linux
 // does), and the final error comes from SO_ERROR.
-func (rt *Runtime) connect(s *Socket, sa unix.Sockaddr) error {
+func (rt *Runtime) connect(s *Socket, sa unix.Sockaddr, wait bool) error {
 	err := retryEINTR(func() error { return unix.Connect(s.fd, sa) })
-	if err != unix.EINPROGRESS || s.nonblocking {
+	if err != unix.EINPROGRESS || !wait {
 		return err
 	}
 	err = rt.io(s, writable, true, s.sndTimeout, func(fd int) error {
@@ -232,11 +229,16 @@ func (rt *Runtime) connect(s *Socket, sa unix.Sockaddr) error {
 	return err
 }
 
-// recv is one receive into buf (C's recv(2) with PHP's blocking semantics).
-// MSG_DONTWAIT makes it nonblocking; MSG_WAITALL on a stream socket keeps
+// mayWait reports whether a call on s with these flags blocks, as C's would:
+// the socket is in blocking mode and MSG_DONTWAIT is not set.
+func (s *Socket) mayWait(flags int) bool {
+	return !s.nonblocking && flags&unix.MSG_DONTWAIT == 0
+}
+
+// recv is one receive into buf (C's recv(2) with PHP's semantics); wait says
+// whether it may wait for data. MSG_WAITALL on a stream socket keeps
 // receiving until buf is full, EOF or an error, as the kernel would block.
-func (rt *Runtime) recv(s *Socket, buf []byte, flags int) (int, error) {
-	wait := !s.nonblocking && flags&unix.MSG_DONTWAIT == 0
+func (rt *Runtime) recv(s *Socket, buf []byte, flags int, wait bool) (int, error) {
 	waitAll := flags&unix.MSG_WAITALL != 0 && s.sockType == unix.SOCK_STREAM && flags&unix.MSG_PEEK == 0
 	kflags := flags &^ (unix.MSG_DONTWAIT | unix.MSG_WAITALL)
 	got := 0
@@ -261,11 +263,9 @@ func (rt *Runtime) recv(s *Socket, buf []byte, flags int) (int, error) {
 	}
 }
 
-// send is one send(2): on a blocking socket it waits until every byte is
-// written (as the kernel's blocking send does); on a nonblocking one a
-// partial write is returned as is.
-func (rt *Runtime) send(s *Socket, data []byte, flags int) (int, error) {
-	wait := !s.nonblocking && flags&unix.MSG_DONTWAIT == 0
+// send is one send(2): if it may wait it writes every byte (as the kernel's
+// blocking send does); otherwise a partial write is returned as is.
+func (rt *Runtime) send(s *Socket, data []byte, flags int, wait bool) (int, error) {
 	kflags := flags&^unix.MSG_DONTWAIT | noSignal
 	sent := 0
 	for {
@@ -373,8 +373,7 @@ func (rt *Runtime) newSocketPair(domain, sockType, protocol int) ([2]*Socket, er
 }
 
 // recvfrom is one receive that also reports the sender's address.
-func (rt *Runtime) recvfrom(s *Socket, buf []byte, flags int) (int, unix.Sockaddr, error) {
-	wait := !s.nonblocking && flags&unix.MSG_DONTWAIT == 0
+func (rt *Runtime) recvfrom(s *Socket, buf []byte, flags int, wait bool) (int, unix.Sockaddr, error) {
 	kflags := flags &^ (unix.MSG_DONTWAIT | unix.MSG_WAITALL)
 	var n int
 	var from unix.Sockaddr
@@ -406,8 +405,7 @@ func zeroSockaddr(domain int) unix.Sockaddr {
 }
 
 // sendto is one datagram (or stream write) to an explicit address.
-func (rt *Runtime) sendto(s *Socket, data []byte, flags int, to unix.Sockaddr) (int, error) {
-	wait := !s.nonblocking && flags&unix.MSG_DONTWAIT == 0
+func (rt *Runtime) sendto(s *Socket, data []byte, flags int, to unix.Sockaddr, wait bool) (int, error) {
 	kflags := flags&^unix.MSG_DONTWAIT | noSignal
 	var n int
 	err := rt.io(s, writable, wait, s.sndTimeout, func(fd int) error {

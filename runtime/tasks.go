@@ -1,0 +1,456 @@
+package runtime
+
+import (
+	"fmt"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
+)
+
+// Tasks: functions running concurrently on the one Lua state, the model of
+// Nmap's NSE and OpenResty's cosockets.
+//
+// Every task, the main chunk included, is a Lua coroutine, resumed only by
+// the scheduler loop on the script's goroutine. When a task makes a socket
+// call that must wait, the call's OS work (its "op", which touches only
+// network values) runs on a goroutine of its own and the task yields; the
+// op's outcome comes back over a channel, and the scheduler turns it into Lua
+// values ("push", on the script's goroutine) and resumes the task with them.
+// The other tasks run meanwhile.
+//
+// A call blocks the script's goroutine instead, as in a plain PHP-style
+// script, when no other task exists, or when it cannot yield: gopher-lua
+// cannot yield across a Go function (pcall, table.sort's comparator, an
+// iterator called from Go), so pcall and xpcall are replaced inside tasks by
+// versions built on coroutines (as Kepler's coxpcall), and the scheduler
+// checks the stack for other Go frames.
+
+// task is one concurrent function.
+type task struct {
+	id        int
+	co        *lua.LState
+	fn        *lua.LFunction
+	args      []lua.LValue
+	ud        *lua.LUserData
+	started   bool
+	finished  bool
+	failed    bool
+	results   []lua.LValue // what the function returned, or its error message
+	waiters   []*task      // tasks blocked in wait(this)
+	suspended suspension   // why the task last yielded
+	isMain    bool
+}
+
+type suspension int
+
+const (
+	notSuspended suspension = iota
+	suspendedOnOp           // an op runs on a goroutine
+	suspendedOnWait         // in wait(), woken by another task's end
+)
+
+// completion is an op's outcome on its way back to the scheduler.
+type completion struct {
+	t    *task
+	th   *lua.LState // the thread whose call parked (the task's, or a pcall child's)
+	err  error
+	push func(error) int
+}
+
+// resumption is a task ready to run, with the values its yield returns.
+type resumption struct {
+	t      *task
+	values []lua.LValue
+}
+
+type scheduler struct {
+	threads map[*lua.LState]*task // task threads and their pcall children
+	nextID  int
+	ready   []resumption
+	live    int // tasks not finished
+	parked  int // ops running on goroutines
+	done    chan completion
+	fatal   bool // an error in any task ends the script
+}
+
+func newScheduler(fatal bool) *scheduler {
+	return &scheduler{threads: make(map[*lua.LState]*task), done: make(chan completion), fatal: fatal}
+}
+
+const taskTypeName = "Task"
+
+// spawn makes a task of fn(args...), ready to run at the next yield.
+func (rt *Runtime) spawn(fn *lua.LFunction, args []lua.LValue) *task {
+	s := rt.sched
+	co, _ := rt.L.NewThread()
+	s.nextID++
+	t := &task{id: s.nextID, co: co, fn: fn, args: args}
+	t.ud = rt.L.NewUserData()
+	t.ud.Value = t
+	t.ud.Metatable = rt.L.GetTypeMetatable(taskTypeName)
+	s.threads[co] = t
+	s.live++
+	s.ready = append(s.ready, resumption{t: t})
+	return t
+}
+
+// yieldable returns the task that the running thread L may suspend, or nil
+// when the call must block in place: no other task exists, L is not a task
+// (a coroutine of the script's own), or a Go function sits on L's stack.
+func (s *scheduler) yieldable(L *lua.LState) *task {
+	if s == nil || s.live <= 1 {
+		return nil
+	}
+	t, ok := s.threads[L]
+	if !ok {
+		return nil
+	}
+	for level := 1; ; level++ {
+		dbg, ok := L.GetStack(level)
+		if !ok {
+			return t
+		}
+		if _, err := L.GetInfo("S", dbg, lua.LNil); err != nil || dbg.What == "G" {
+			return nil
+		}
+	}
+}
+
+// block performs a socket call that may have to wait. op does the OS work,
+// waiting only if its argument says so; push turns its outcome into Lua
+// values on the calling thread. canWait is false for a call that must not
+// wait (nonblocking socket, MSG_DONTWAIT); retryable says op(false) then
+// op(true) is the same call as op(true) alone, which lets a task skip the
+// goroutine when the socket is already ready.
+func (a args) block(canWait, retryable bool, op func(wait bool) error, push func(error) int) int {
+	if !canWait {
+		return push(op(false))
+	}
+	t := a.rt.sched.yieldable(a.L)
+	if t == nil {
+		return push(op(true))
+	}
+	if retryable {
+		if err := op(false); err != unix.EAGAIN {
+			return push(err)
+		}
+	}
+	s := a.rt.sched
+	s.parked++
+	t.suspended = suspendedOnOp
+	th := a.L
+	go func() {
+		err := op(true)
+		s.done <- completion{t: t, th: th, err: err, push: push}
+	}()
+	return a.L.Yield()
+}
+
+// runTasks runs the main chunk as the first task and schedules until every
+// task has finished. It returns the main chunk's error, if any.
+func (rt *Runtime) runTasks(fn *lua.LFunction, args []lua.LValue) error {
+	s := rt.sched
+	main := rt.spawn(fn, args)
+	main.isMain = true
+	defer rt.drainOps()
+	for {
+		for len(s.ready) > 0 && !rt.Stopping() {
+			r := s.ready[0]
+			s.ready = s.ready[1:]
+			if err := rt.resume(r); err != nil {
+				return err
+			}
+		}
+		switch {
+		case rt.Stopping():
+			return errStopped
+		case s.live == 0:
+			return nil
+		case s.parked == 0:
+			return fmt.Errorf("every task is waiting for another (%d tasks in wait())", s.live)
+		}
+		c := <-s.done
+		s.parked--
+		values, err := rt.collect(c)
+		if err != nil {
+			if rt.Stopping() {
+				return errStopped
+			}
+			rt.taskFailed(c.t, err.Error())
+			if err := rt.fatalTaskError(c.t); err != nil {
+				return err
+			}
+			continue
+		}
+		s.ready = append(s.ready, resumption{t: c.t, values: values})
+	}
+}
+
+// drainOps waits for the ops still running when the script ends; Stop has
+// made each of them return at once.
+func (rt *Runtime) drainOps() {
+	for rt.sched.parked > 0 {
+		<-rt.sched.done
+		rt.sched.parked--
+	}
+}
+
+// collect pushes an op's results on the thread that parked and takes them
+// back as the values to resume with.
+func (rt *Runtime) collect(c completion) (values []lua.LValue, err error) {
+	if c.err == errStopped {
+		return nil, errStopped
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	top := c.th.GetTop()
+	n := c.push(c.err)
+	values = make([]lua.LValue, n)
+	for i := range values {
+		values[i] = c.th.Get(top + 1 + i)
+	}
+	c.th.SetTop(top)
+	return values, nil
+}
+
+// resume runs a task until it yields or ends.
+func (rt *Runtime) resume(r resumption) error {
+	t := r.t
+	var state lua.ResumeState
+	var err error
+	var values []lua.LValue
+	if !t.started {
+		t.started = true
+		state, err, values = rt.L.Resume(t.co, t.fn, t.args...)
+	} else {
+		state, err, values = rt.L.Resume(t.co, nil, r.values...)
+	}
+	if rt.Stopping() {
+		return errStopped
+	}
+	s := rt.sched
+	switch state {
+	case lua.ResumeYield:
+		why := t.suspended
+		t.suspended = notSuspended
+		if why == notSuspended {
+			// coroutine.yield() at the top of a task: let the others run.
+			s.ready = append(s.ready, resumption{t: t})
+		}
+		return nil
+	case lua.ResumeOK:
+		rt.taskEnded(t, false, values)
+		return nil
+	}
+	msg := errorText(err) + "\n" + stackTrace(t.co, 0)
+	if t.isMain {
+		rt.taskEnded(t, true, []lua.LValue{lua.LString(msg)})
+		return &scriptError{msg}
+	}
+	rt.taskFailed(t, msg)
+	return rt.fatalTaskError(t)
+}
+
+// scriptError is an uncaught error with its traceback, already formatted.
+type scriptError struct{ msg string }
+
+func (e *scriptError) Error() string { return e.msg }
+
+func (rt *Runtime) taskFailed(t *task, msg string) {
+	fmt.Fprintf(rt.stderr, "sockrun: task #%d failed: %s\n", t.id, msg)
+	rt.taskEnded(t, true, []lua.LValue{lua.LString(msg)})
+}
+
+// fatalTaskError ends the script after a task's error when the flag says so.
+func (rt *Runtime) fatalTaskError(t *task) error {
+	if !rt.sched.fatal {
+		return nil
+	}
+	return &scriptError{fmt.Sprintf("ending: task #%d failed (--fatal-task-errors)", t.id)}
+}
+
+// taskEnded records a task's end and wakes the tasks waiting for it with
+// (true, results...) or (false, message).
+func (rt *Runtime) taskEnded(t *task, failed bool, values []lua.LValue) {
+	s := rt.sched
+	t.finished, t.failed, t.results = true, failed, values
+	s.live--
+	delete(s.threads, t.co)
+	for _, w := range t.waiters {
+		s.ready = append(s.ready, resumption{t: w, values: t.outcome()})
+	}
+	t.waiters = nil
+}
+
+func (t *task) outcome() []lua.LValue {
+	return append([]lua.LValue{lua.LBool(!t.failed)}, t.results...)
+}
+
+// The task API.
+var taskFuncs = []libFunc{
+	{"spawn", spawnFunc},
+	{"wait", waitFunc},
+	{"sleep", sleepFunc},
+}
+
+// spawnFunc: spawn(fn, ...) -> Task. fn(...) runs concurrently with the
+// caller, starting when the caller next waits.
+func spawnFunc(a args) int {
+	fn := a.L.CheckFunction(1)
+	var fnArgs []lua.LValue
+	for i := 2; i <= a.L.GetTop(); i++ {
+		fnArgs = append(fnArgs, a.L.Get(i))
+	}
+	a.L.Push(a.rt.spawn(fn, fnArgs).ud)
+	return 1
+}
+
+// waitFunc: wait(task) -> true, results... | false, message. Waits until the
+// task has ended, as pcall reports a call.
+func waitFunc(a args) int {
+	a.count(1, 1)
+	v := a.L.Get(1)
+	ud, _ := v.(*lua.LUserData)
+	var t *task
+	if ud != nil {
+		t, _ = ud.Value.(*task)
+	}
+	if t == nil {
+		a.raise("Argument #1 ($task) must be of type Task, %s given", typeName(v))
+	}
+	if t.finished {
+		for _, v := range t.outcome() {
+			a.L.Push(v)
+		}
+		return len(t.results) + 1
+	}
+	self := a.rt.sched.yieldable(a.L)
+	if self == nil {
+		if a.rt.sched.threads[a.L] == t {
+			a.raise("a task cannot wait for itself")
+		}
+		a.raise("cannot wait here: inside a coroutine of the script's own or a callback from Go")
+	}
+	if self == t {
+		a.raise("a task cannot wait for itself")
+	}
+	t.waiters = append(t.waiters, self)
+	self.suspended = suspendedOnWait
+	return a.L.Yield()
+}
+
+// sleepFunc: sleep(seconds) suspends the calling task (or the script) for
+// that long; fractions are allowed.
+func sleepFunc(a args) int {
+	a.count(1, 1)
+	secs := float64(a.L.CheckNumber(1))
+	if secs < 0 {
+		a.raise("Argument #1 ($seconds) must be greater than or equal to 0")
+	}
+	d := time.Duration(secs * float64(time.Second))
+	return a.block(true, false, func(bool) error {
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+			return nil
+		case <-a.rt.ctx.Done():
+			return errStopped
+		}
+	}, func(err error) int {
+		if err == errStopped {
+			a.L.RaiseError("%s", errStopped.Error())
+		}
+		return 0
+	})
+}
+
+// The pcall and xpcall that tasks use: the protected call runs in a child
+// coroutine, so a socket call inside it can still suspend the task (the
+// child's yields are passed up to the scheduler, and its resumptions down).
+// Outside tasks, and where yielding is impossible, they are Lua's own.
+const taskPcallLua = `
+local native_pcall, native_xpcall, in_task, adopt, release = ...
+local create, resume, yield, status = coroutine.create, coroutine.resume, coroutine.yield, coroutine.status
+local select, unpack = select, unpack
+
+local function pack(...) return {n = select("#", ...), ...} end
+
+local function run(co, ...)
+  local res = pack(resume(co, ...))
+  while true do
+    if not res[1] then release(co) return false, res[2] end
+    if status(co) == "dead" then release(co) return true, unpack(res, 2, res.n) end
+    res = pack(resume(co, yield(unpack(res, 2, res.n))))
+  end
+end
+
+pcall = function(f, ...)
+  if not in_task() then return native_pcall(f, ...) end
+  local co = create(f)
+  adopt(co)
+  return run(co, ...)
+end
+
+xpcall = function(f, handler)
+  if not in_task() then return native_xpcall(f, handler) end
+  local co = create(f)
+  adopt(co)
+  local res = pack(run(co))
+  if res[1] then return unpack(res, 1, res.n) end
+  return false, handler(res[2])
+end
+`
+
+// installTaskPcall replaces pcall/xpcall with the task-aware versions.
+func (rt *Runtime) installTaskPcall() {
+	L := rt.L
+	fn, err := L.LoadString(taskPcallLua)
+	if err != nil {
+		panic(err)
+	}
+	inTask := L.NewFunction(func(L *lua.LState) int {
+		L.Push(lua.LBool(rt.sched.yieldable(L) != nil))
+		return 1
+	})
+	adopt := L.NewFunction(func(L *lua.LState) int {
+		if t := rt.sched.threads[L]; t != nil {
+			rt.sched.threads[L.CheckThread(1)] = t
+		}
+		return 0
+	})
+	release := L.NewFunction(func(L *lua.LState) int {
+		delete(rt.sched.threads, L.CheckThread(1))
+		return 0
+	})
+	L.Push(fn)
+	L.Push(L.GetGlobal("pcall"))
+	L.Push(L.GetGlobal("xpcall"))
+	L.Push(inTask)
+	L.Push(adopt)
+	L.Push(release)
+	L.Call(5, 0)
+}
+
+func taskToString(L *lua.LState) int {
+	t, _ := L.CheckUserData(1).Value.(*task)
+	state := "running"
+	switch {
+	case t == nil:
+		state = "?"
+	case t.failed:
+		state = "failed"
+	case t.finished:
+		state = "finished"
+	}
+	id := 0
+	if t != nil {
+		id = t.id
+	}
+	L.Push(lua.LString(fmt.Sprintf("Task #%d (%s)", id, state)))
+	return 1
+}
