@@ -45,9 +45,9 @@ type task struct {
 type suspension int
 
 const (
-	notSuspended suspension = iota
-	suspendedOnOp           // an op runs on a goroutine
-	suspendedOnWait         // in wait(), woken by another task's end
+	notSuspended    suspension = iota
+	suspendedOnOp              // an op runs on a goroutine
+	suspendedOnWait            // in wait(), woken by another task's end
 )
 
 // completion is an op's outcome on its way back to the scheduler.
