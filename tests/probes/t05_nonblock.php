@@ -1,0 +1,55 @@
+<?php
+// t05_nonblock: nonblocking read/recv/accept/connect fail silently with
+// EAGAIN/EINPROGRESS (recorded, no warning); MSG_DONTWAIT; the accept quirk
+// (errno goes to the global error, not the listener); socket_clear_error;
+// SO_ERROR after a refused nonblocking connect.
+require __DIR__ . '/lib.php';
+[$srv, $cli, $conn, $port] = pair();
+show("set_nonblock", socket_set_nonblock($conn));
+echo "-- nonblocking read, no data\n";
+show("read", socket_read($conn, 1024));
+show("last_error", socket_last_error($conn), socket_last_error(), socket_strerror(socket_last_error($conn)));
+echo "-- nonblocking recv, no data\n";
+$b = "x";
+$n = socket_recv($conn, $b, 1024, 0);
+show("recv", $n, $b);
+show("last_error", socket_last_error($conn));
+echo "-- data then nonblocking recv\n";
+socket_write($cli, "data");
+waitbytes($conn, 4);
+$n = socket_recv($conn, $b, 1024, 0);
+show("recv", $n, $b);
+echo "-- recv MSG_DONTWAIT on a blocking socket\n";
+show("set_block", socket_set_block($conn));
+socket_clear_error($conn);
+$b = "x";
+$n = socket_recv($conn, $b, 1024, MSG_DONTWAIT);
+show("recv", $n, $b);
+show("last_error", socket_last_error($conn));
+echo "-- nonblocking accept, nothing pending\n";
+socket_set_nonblock($srv);
+socket_clear_error();
+show("accept", socket_accept($srv));
+show("last_error", socket_last_error($srv), socket_last_error());
+echo "-- nonblocking connect\n";
+$c2 = name(socket_create(AF_INET, SOCK_STREAM, SOL_TCP), "c2");
+socket_set_nonblock($c2);
+show("connect", socket_connect($c2, "127.0.0.1", $port));
+show("last_error", socket_last_error($c2), socket_strerror(socket_last_error($c2)));
+show("writable once connected", waitw($c2));
+show("SO_ERROR", socket_get_option($c2, SOL_SOCKET, SO_ERROR));
+show("pending accepted", waitr($srv), socket_accept($srv) instanceof Socket);
+echo "-- socket_clear_error\n";
+socket_clear_error($c2);
+show("after clear(c2)", socket_last_error($c2), socket_last_error());
+socket_clear_error();
+show("after clear()", socket_last_error());
+echo "-- nonblocking connect to a closed port\n";
+$c3 = name(socket_create(AF_INET, SOCK_STREAM, SOL_TCP), "c3");
+socket_set_nonblock($c3);
+show("connect", socket_connect($c3, "127.0.0.1", closedport()));
+show("last_error", socket_last_error($c3));
+show("writable once refused", waitw($c3));
+show("SO_ERROR", socket_get_option($c3, SOL_SOCKET, SO_ERROR));
+show("SO_ERROR again", socket_get_option($c3, SOL_SOCKET, SO_ERROR));
+show("last_error", socket_last_error($c3));
