@@ -237,13 +237,26 @@ func socketRead(a args) int {
 			return 1
 		})
 	}
-	buf := a.rt.readBufs.get(length)
+	var buf []byte
 	var n int
 	return a.block(s.mayWait(0), true, func(wait bool) (err error) {
-		n, err = a.rt.recv(s, buf, 0, wait)
+		if wait {
+			if err := a.rt.awaitReadable(s); err != nil {
+				return err
+			}
+		}
+		buf = a.rt.readBufs.get(length)
+		n, err = a.rt.recv(s, buf, 0, false)
+		if err == unix.EAGAIN {
+			// Hold no buffer while waiting.
+			a.rt.readBufs.put(buf)
+			buf = nil
+		}
 		return err
 	}, func(err error) int {
-		defer a.rt.readBufs.put(buf)
+		if buf != nil {
+			defer a.rt.readBufs.put(buf)
+		}
 		if err != nil {
 			return a.fail(s, "unable to read from socket", err)
 		}

@@ -89,7 +89,18 @@ func New(opts Options) *Runtime {
 		rt.stderr = io.Discard
 	}
 	rt.ctx, rt.cancel = context.WithCancel(context.Background())
-	rt.L = lua.NewState(lua.Options{SkipOpenLibs: true})
+	rt.L = lua.NewState(lua.Options{
+		SkipOpenLibs: true,
+		// Every task is a thread made with these options (spawn lowers the
+		// call depth for tasks other than the main chunk), so they start
+		// small and grow on demand: a suspended task costs a few KB, not
+		// gopher-lua's default ~100 KB.
+		CallStackSize:       mainCallDepth,
+		MinimizeStackMemory: true,
+		RegistrySize:        128,
+		RegistryMaxSize:     1 << 22,
+		RegistryGrowStep:    128,
+	})
 	// The context lets stop() end a script that is busy in pure Lua code
 	// (`while true do end`), not only one blocked in a socket call.
 	rt.L.SetContext(rt.ctx)

@@ -229,6 +229,20 @@ func (rt *Runtime) connect(s *Socket, sa unix.Sockaddr, wait bool) error {
 	return err
 }
 
+// awaitReadable waits (up to SO_RCVTIMEO) until a receive on s would not
+// block: data, EOF or an error is there. It consumes nothing, so a caller
+// can take its buffer only once there is something to put in it: a task
+// parked on an idle connection then holds no receive buffer.
+func (rt *Runtime) awaitReadable(s *Socket) error {
+	var probe [1]byte
+	return rt.io(s, readable, true, s.rcvTimeout, func(fd int) error {
+		return retryEINTR(func() error {
+			_, _, err := unix.Recvfrom(fd, probe[:], unix.MSG_PEEK)
+			return err
+		})
+	})
+}
+
 // mayWait reports whether a call on s with these flags blocks, as C's would:
 // the socket is in blocking mode and MSG_DONTWAIT is not set.
 func (s *Socket) mayWait(flags int) bool {
@@ -295,6 +309,9 @@ func (rt *Runtime) send(s *Socket, data []byte, flags int, wait bool) (int, erro
 // consumed. It waits on the poller where PHP busy-spins (nonblocking sockets)
 // and, like PHP, ignores SO_RCVTIMEO. eof reports that the peer closed first.
 func (rt *Runtime) readLine(s *Socket, max int) (line []byte, eof bool, err error) {
+	if err := retryEINTR(func() error { return rt.ioLine(s) }); err != nil {
+		return nil, false, err
+	}
 	buf := rt.readBufs.get(max)
 	defer rt.readBufs.put(buf)
 	got := 0
@@ -332,6 +349,15 @@ func (rt *Runtime) readLine(s *Socket, max int) (line []byte, eof bool, err erro
 		}
 	}
 	return append([]byte(nil), buf[:got]...), false, nil
+}
+
+// ioLine waits, as a line read does (no timeout), until something is there.
+func (rt *Runtime) ioLine(s *Socket) error {
+	var probe [1]byte
+	return rt.io(s, readable, true, 0, func(fd int) error {
+		_, _, err := unix.Recvfrom(fd, probe[:], unix.MSG_PEEK)
+		return err
+	})
 }
 
 func (s *Socket) String() string {

@@ -80,10 +80,20 @@ func newScheduler(fatal bool) *scheduler {
 
 const taskTypeName = "Task"
 
+// Maximum Lua call depths: the main chunk's is Lua 5.1's (LUAI_MAXCALLS);
+// a spawned task's is smaller, since gopher-lua reserves a pointer per 8
+// frames of it up front (2 KB here, 20 KB for the main chunk's).
+const (
+	mainCallDepth = 20000
+	taskCallDepth = 2000
+)
+
 // spawn makes a task of fn(args...), ready to run at the next yield.
-func (rt *Runtime) spawn(fn *lua.LFunction, args []lua.LValue) *task {
+func (rt *Runtime) spawn(fn *lua.LFunction, args []lua.LValue, callDepth int) *task {
 	s := rt.sched
+	rt.L.Options.CallStackSize = callDepth
 	co, _ := rt.L.NewThread()
+	rt.L.Options.CallStackSize = mainCallDepth
 	s.nextID++
 	t := &task{id: s.nextID, co: co, fn: fn, args: args}
 	t.ud = rt.L.NewUserData()
@@ -151,7 +161,7 @@ func (a args) block(canWait, retryable bool, op func(wait bool) error, push func
 // task has finished. It returns the main chunk's error, if any.
 func (rt *Runtime) runTasks(fn *lua.LFunction, args []lua.LValue) error {
 	s := rt.sched
-	main := rt.spawn(fn, args)
+	main := rt.spawn(fn, args, mainCallDepth)
 	main.isMain = true
 	defer rt.drainOps()
 	for {
@@ -305,7 +315,7 @@ func spawnFunc(a args) int {
 	for i := 2; i <= a.L.GetTop(); i++ {
 		fnArgs = append(fnArgs, a.L.Get(i))
 	}
-	a.L.Push(a.rt.spawn(fn, fnArgs).ud)
+	a.L.Push(a.rt.spawn(fn, fnArgs, taskCallDepth).ud)
 	return 1
 }
 
