@@ -23,6 +23,7 @@ const (
 type resolver interface {
 	lookup(ctx context.Context, network, host string) ([]netip.Addr, error)
 	reverse(ctx context.Context, addr string) ([]string, error)
+	canonical(ctx context.Context, host string) (string, error)
 }
 
 // goResolver uses Go's resolver: /etc/hosts, then the DNS servers of
@@ -53,6 +54,15 @@ func (g goResolver) lookup(ctx context.Context, network, host string) ([]netip.A
 		return nil, lookupError(ctx, err)
 	}
 	return ips, nil
+}
+
+// canonical follows CNAME records to the canonical name (AI_CANONNAME).
+func (g goResolver) canonical(ctx context.Context, host string) (string, error) {
+	name, err := g.r.LookupCNAME(ctx, host)
+	if err != nil {
+		return "", lookupError(ctx, err)
+	}
+	return strings.TrimSuffix(name, "."), nil
 }
 
 // reverse finds the names of an address (/etc/hosts, then PTR records).
@@ -146,8 +156,10 @@ func (rt *Runtime) resolve4(host string) (netip.Addr, error) {
 	switch {
 	case ok:
 		return ip, nil
-	case numeric, host == "":
+	case numeric:
 		return netip.Addr{}, hostUnknown // glibc fails these without a lookup, h_errno 0
+	case host == "":
+		return netip.Addr{}, hostNoRecovery // so does gethostbyname(""), with NO_RECOVERY
 	}
 	if _, err := netip.ParseAddr(host); err == nil {
 		return netip.Addr{}, hostUnknown // gethostbyname() fails on an IPv6 literal with h_errno 0

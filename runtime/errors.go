@@ -18,9 +18,10 @@ type hostError int
 func (e hostError) Error() string { return strerror(int(e)) }
 
 const (
-	hostNotFound hostError = -10001
-	hostTryAgain hostError = -10002
-	hostUnknown  hostError = -10000 // h_errno 0: what gethostbyname leaves for an IPv6 literal
+	hostNotFound   hostError = -10001
+	hostTryAgain   hostError = -10002
+	hostNoRecovery hostError = -10003
+	hostUnknown    hostError = -10000 // h_errno 0: what gethostbyname leaves for an IPv6 literal
 )
 
 // errnoOf gives the number a script sees for an error: a Linux errno, or a
@@ -52,6 +53,9 @@ func strerror(code int) string {
 		return "Unknown server error"
 	case -10004:
 		return "No address associated with name"
+	}
+	if code < -10000 {
+		return "Unknown resolver error" // hstrerror's text for any other h_errno
 	}
 	if msg, ok := glibcStrerror[code]; ok {
 		return msg

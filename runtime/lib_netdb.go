@@ -29,6 +29,8 @@ const addrInfoTypeName = "AddressInfo"
 const (
 	aiCanonName   = 2
 	aiNumericHost = 4
+	aiV4Mapped    = 8
+	aiNumericServ = 1024
 )
 
 // wellKnownProtocols answers getprotobyname where /etc/protocols is missing.
@@ -166,11 +168,24 @@ func containsString(list []string, s string) bool {
 }
 
 // getaddrinfo resolves host and service as glibc's getaddrinfo does for the
-// hints sockrun supports (family, socket type, protocol, AI_NUMERICHOST,
-// AI_PASSIVE, AI_CANONNAME).
+// hints sockrun supports: family, socket type, protocol, AI_NUMERICHOST,
+// AI_NUMERICSERV, AI_V4MAPPED and AI_CANONNAME.
 func (rt *Runtime) getaddrinfo(host, service string, hints map[string]int) ([]*addrInfo, error) {
 	flags, family := hints["ai_flags"], hints["ai_family"]
+	types, ok := addrinfoTypes(hints["ai_socktype"], hints["ai_protocol"])
+	if !ok {
+		return nil, hostNotFound
+	}
+	port, numericService := 0, true
+	if service != "" {
+		port, numericService = numericPort(service)
+		if !numericService && flags&aiNumericServ != 0 {
+			return nil, hostNotFound
+		}
+	}
+
 	var ips []netip.Addr
+	numericHost := true
 	switch ip, err := netip.ParseAddr(host); {
 	case err == nil:
 		ips = []netip.Addr{ip}
@@ -180,7 +195,11 @@ func (rt *Runtime) getaddrinfo(host, service string, hints map[string]int) ([]*a
 	case flags&aiNumericHost != 0:
 		return nil, hostNotFound
 	default:
+		numericHost = false
 		network := map[int]string{afInet: "ip4", afInet6: "ip6"}[family]
+		if family == afInet6 && flags&aiV4Mapped != 0 {
+			network = "ip"
+		}
 		if network == "" {
 			network = "ip"
 		}
@@ -188,44 +207,39 @@ func (rt *Runtime) getaddrinfo(host, service string, hints map[string]int) ([]*a
 			return nil, err
 		}
 	}
+	ips = addrinfoFamily(ips, family, flags)
 
-	type socktype struct{ sockType, protocol int }
-	types := []socktype{{unix.SOCK_STREAM, unix.IPPROTO_TCP}, {unix.SOCK_DGRAM, unix.IPPROTO_UDP}, {unix.SOCK_RAW, 0}}
-	if st := hints["ai_socktype"]; st != 0 {
-		p := hints["ai_protocol"]
-		if p == 0 {
-			p = map[int]int{unix.SOCK_STREAM: unix.IPPROTO_TCP, unix.SOCK_DGRAM: unix.IPPROTO_UDP}[st]
+	canonName := host
+	if flags&aiCanonName != 0 && !numericHost {
+		if name, err := rt.resolver.canonical(rt.ctx, host); err == nil {
+			canonName = name
 		}
-		types = []socktype{{st, p}}
-	} else if p := hints["ai_protocol"]; p != 0 {
-		types = []socktype{{map[int]int{unix.IPPROTO_TCP: unix.SOCK_STREAM, unix.IPPROTO_UDP: unix.SOCK_DGRAM}[p], p}}
 	}
-
 	var out []*addrInfo
 	for _, ip := range ips {
-		ip = ip.Unmap()
 		fam := afInet
 		if ip.Is6() {
 			fam = afInet6
 		}
-		if family != 0 && family != fam {
-			continue
-		}
 		for _, t := range types {
-			port := 0
-			if service != "" {
+			p := port
+			if service != "" && hints["ai_socktype"] == unix.SOCK_RAW {
+				continue // glibc: a service for a raw socket asked for by name
+			}
+			if !numericService {
+				// A named service exists for its protocols only; a raw
+				// socket has none.
+				var err error
 				if t.sockType == unix.SOCK_RAW {
-					continue // a service means nothing to a raw socket
-				}
-				p, err := servicePort(t.sockType, service)
-				if err != nil {
 					continue
 				}
-				port = p
+				if p, err = servicePort(t.sockType, service); err != nil {
+					continue
+				}
 			}
-			ai := &addrInfo{flags: flags, family: fam, sockType: t.sockType, protocol: t.protocol, ip: ip, port: port}
+			ai := &addrInfo{flags: flags, family: fam, sockType: t.sockType, protocol: t.protocol, ip: ip, port: p}
 			if flags&aiCanonName != 0 && len(out) == 0 {
-				ai.canonName = host
+				ai.canonName = canonName
 			}
 			out = append(out, ai)
 		}
@@ -236,17 +250,83 @@ func (rt *Runtime) getaddrinfo(host, service string, hints map[string]int) ([]*a
 	return out, nil
 }
 
+type socktype struct{ sockType, protocol int }
+
+// addrinfoTypes lists the (socket type, protocol) pairs a lookup returns for
+// each address: all three without hints, else the ones the hints allow
+// (ok is false for a contradiction such as SOCK_STREAM with UDP).
+func addrinfoTypes(sockType, protocol int) ([]socktype, bool) {
+	all := []socktype{{unix.SOCK_STREAM, unix.IPPROTO_TCP}, {unix.SOCK_DGRAM, unix.IPPROTO_UDP}, {unix.SOCK_RAW, 0}}
+	var out []socktype
+	for _, t := range all {
+		switch {
+		case sockType != 0 && sockType != t.sockType:
+		case t.sockType == unix.SOCK_RAW && (sockType != 0 || protocol == 0):
+			// raw takes any protocol, but only when asked for, or with none
+			if sockType != 0 || protocol == 0 {
+				out = append(out, socktype{t.sockType, protocol})
+			}
+		case protocol != 0 && protocol != t.protocol:
+		default:
+			out = append(out, t)
+		}
+	}
+	return out, len(out) > 0
+}
+
+// addrinfoFamily keeps the addresses of the asked family; with AF_INET6 and
+// AI_V4MAPPED, IPv4 addresses become ::ffff:a.b.c.d when there is no IPv6 one.
+func addrinfoFamily(ips []netip.Addr, family, flags int) []netip.Addr {
+	var v4, v6 []netip.Addr
+	for _, ip := range ips {
+		if ip = ip.Unmap(); ip.Is4() {
+			v4 = append(v4, ip)
+		} else {
+			v6 = append(v6, ip)
+		}
+	}
+	switch family {
+	case afInet:
+		return v4
+	case afInet6:
+		if len(v6) == 0 && flags&aiV4Mapped != 0 {
+			for _, ip := range v4 {
+				v6 = append(v6, netip.AddrFrom16(ip.As16()))
+			}
+		}
+		return v6
+	}
+	var all []netip.Addr
+	for _, ip := range ips {
+		all = append(all, ip.Unmap())
+	}
+	return all
+}
+
+// numericPort reads a numeric service as glibc does: digits only, kept to
+// the low 16 bits ("65536" is port 0). ok is false for anything else.
+func numericPort(service string) (int, bool) {
+	if service == "" {
+		return 0, false
+	}
+	n := 0
+	for _, c := range service {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = (n*10 + int(c-'0')) & 0xffffffff
+	}
+	return n & 0xffff, true
+}
+
 func isInetAton(host string) bool {
 	_, ok := inetAton(host)
 	return ok
 }
 
-// servicePort is a numeric port, or a name from /etc/services for the
-// socket type's protocol.
+// servicePort looks a named service up in /etc/services for the socket
+// type's protocol.
 func servicePort(sockType int, service string) (int, error) {
-	if n, err := strconv.Atoi(service); err == nil {
-		return n, nil
-	}
 	network := "tcp"
 	if sockType == unix.SOCK_DGRAM {
 		network = "udp"
