@@ -959,10 +959,13 @@ func TestExamplesAreDocumentedAndPaired(t *testing.T) {
 	for _, f := range files {
 		have = append(have, strings.TrimSuffix(filepath.Base(f), ".lua"))
 	}
-	if strings.Join(have, " ") != strings.Join(want, " ") {
-		t.Errorf("examples: %v\nwant: %v", have, want)
+	// After the tutorial's programs: what the tutorial says PHP cannot do
+	// (so it has no PHP twin).
+	beyond := []string{"12_thread_per_connection"}
+	if strings.Join(have, " ") != strings.Join(append(want, beyond...), " ") {
+		t.Errorf("examples: %v\nwant: %v", have, append(want, beyond...))
 	}
-	for _, name := range want {
+	for _, name := range append(want, beyond...) {
 		src, err := os.ReadFile(filepath.Join(rootDir, "examples", name+".lua"))
 		if err != nil {
 			t.Error(err)
@@ -976,10 +979,19 @@ func TestExamplesAreDocumentedAndPaired(t *testing.T) {
 		if strings.Contains(string(src), ", 5000)") {
 			t.Errorf("%s.lua hard-codes port 5000 in a call", name)
 		}
-		if _, err := os.Stat(filepath.Join(rootDir, "tests", "php", "tutorial", name+".php")); err != nil {
+		if _, err := os.Stat(filepath.Join(rootDir, "tests", "php", "tutorial", name+".php")); err != nil && !containsName(beyond, name) {
 			t.Errorf("%s has no PHP twin: %v", name, err)
 		}
 	}
+}
+
+func containsName(names []string, name string) bool {
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // ---------------------------------------------------------------- tool clients
