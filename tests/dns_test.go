@@ -313,7 +313,7 @@ func TestDNSFlagParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := filepath.Join(rootDir, "tests", "netdb", "dns.lua")
-	got := nsRunMerged(t, nil, binPath, "--dns", srv.addr, script)
+	got := nsRunMerged(t, nil, nsOffline(t, binPath, "--dns", srv.addr, script)...)
 	if got.code != 0 {
 		t.Errorf("sockrun exited with status %d:\n%s", got.code, got.stdout)
 	}
@@ -346,11 +346,11 @@ func TestDNSFlagParity(t *testing.T) {
 	if _, err := nsStartDNS(t, "127.0.0.1:53"); err != nil {
 		t.Skipf("skipping the PHP comparison: cannot serve DNS on 127.0.0.1:53 (%v)", err)
 	}
-	want := nsRunMerged(t, nil, nsWithResolvConf(t, "nameserver 127.0.0.1", php, nsPHPArgs(strings.TrimSuffix(script, ".lua")+".php")...)...)
+	want := nsRunMerged(t, nil, nsOffline(t, php, nsPHPArgs(strings.TrimSuffix(script, ".lua")+".php")...)...)
 	nsCompareTranscripts(t, want, got)
 
 	// --dns HOST without a port means port 53.
-	again := nsRunMerged(t, nil, binPath, "--dns", "127.0.0.1", script)
+	again := nsRunMerged(t, nil, nsOffline(t, binPath, "--dns", "127.0.0.1", script)...)
 	if nsNormalize(again.stdout) != nsNormalize(got.stdout) {
 		t.Errorf("--dns 127.0.0.1 (port 53) differs from --dns %s (- port 53):\n%s", srv.addr, nsDiff(nsNormalize(again.stdout), nsNormalize(got.stdout)))
 	}
@@ -370,11 +370,18 @@ var (
 	nsMountNSErr  error
 )
 
-// nsWithResolvConf is the command line that runs prog in a new mount
-// namespace whose /etc/resolv.conf holds only the given nameserver line; it
-// refuses to run prog (status 99) unless the replacement took effect, so
-// that no lookup can reach the machine's real resolver. The test skips when
-// mount namespaces are not available.
+// nsOffline is the command line that runs prog in a new mount namespace
+// whose /etc/resolv.conf names only 127.0.0.1 (port 53); it refuses to run
+// prog (status 99) unless the replacement took effect. Every program these
+// tests run goes through it: php-cli so that glibc asks the test's server,
+// sockrun so that a broken --dns or SOCKRUN_DNS could only reach loopback,
+// never the machine's real resolver. The test skips when mount namespaces
+// are not available (they need root).
+func nsOffline(t *testing.T, prog string, args ...string) []string {
+	t.Helper()
+	return nsWithResolvConf(t, "nameserver 127.0.0.1", prog, args...)
+}
+
 func nsWithResolvConf(t *testing.T, nameserver, prog string, args ...string) []string {
 	t.Helper()
 	nsMountNSOnce.Do(func() {
@@ -384,7 +391,7 @@ func nsWithResolvConf(t *testing.T, nameserver, prog string, args ...string) []s
 		}
 	})
 	if nsMountNSErr != nil {
-		t.Skipf("skipping the PHP comparison: cannot replace /etc/resolv.conf in a mount namespace (%v)", nsMountNSErr)
+		t.Skipf("skipping: cannot replace /etc/resolv.conf in a mount namespace, and without that a broken --dns could reach the real resolver (%v)", nsMountNSErr)
 	}
 	conf := writeFile(t, "resolv.conf", nameserver+"\noptions timeout:1 attempts:1\n")
 	check := fmt.Sprintf(`mount --bind %s /etc/resolv.conf && [ "$(grep -v '^options' /etc/resolv.conf)" = %q ] || exit 99; exec "$@"`, conf, nameserver)
@@ -427,7 +434,7 @@ func TestDNSEnvAndPrecedence(t *testing.T) {
 		{"flag without a server over env", []string{"SOCKRUN_DNS=" + srv.addr}, []string{"--dns=" + closed}, bad},
 	} {
 		before := len(srv.questions())
-		r := nsRunMerged(t, c.env, append(append([]string{binPath, "-q"}, c.args...), "-e", nsDNSProbe)...)
+		r := nsRunMerged(t, c.env, nsOffline(t, binPath, append(append([]string{"-q"}, c.args...), "-e", nsDNSProbe)...)...)
 		if r.code != 0 || r.stdout != c.want {
 			t.Errorf("%s: status %d, output:\n%s\nwant:\n%s", c.name, r.code, r.stdout, c.want)
 		}
@@ -450,7 +457,7 @@ print(socket_addrinfo_lookup("good.test", "80"), gethostbyaddr("127.0.0.42"))
 print(gethostbyname("localhost"), socket_connect(socket_create(AF_INET, SOCK_STREAM, SOL_TCP), "localhost", 1), socket_last_error())
 `)
 	start := time.Now()
-	r := nsRunMerged(t, nil, binPath, "--dns", "127.0.0.1:"+nsClosedUDPPort(t), script)
+	r := nsRunMerged(t, nil, nsOffline(t, binPath, "--dns", "127.0.0.1:"+nsClosedUDPPort(t), script)...)
 	elapsed := time.Since(start)
 	want := "good.test\tfalse\n" +
 		"Warning: socket_connect(): Host lookup failed [-10002]: Host name lookup failure in " + script + " on line 4\n" +
@@ -483,14 +490,14 @@ func TestDNSIPv6ByName(t *testing.T) {
 	}
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
-	r := nsRunMerged(t, nil, binPath, "--dns", srv.addr, "-e", fmt.Sprintf(`
+	r := nsRunMerged(t, nil, nsOffline(t, binPath, "--dns", srv.addr, "-e", fmt.Sprintf(`
 local s = socket_create(AF_INET6, SOCK_STREAM, SOL_TCP)
 print(socket_connect(s, "good.test", %d), socket_getpeername(s))
 local b = socket_create(AF_INET6, SOCK_DGRAM, SOL_UDP)
 print(socket_bind(b, "good.test", 0), (socket_getsockname(b)))
 print((select(2, socket_getsockname(b))))
 print(socket_connect(socket_create(AF_INET6, SOCK_STREAM, SOL_TCP), "nx.test", %d), socket_last_error())
-`, port, port))
+`, port, port))...)
 	want := fmt.Sprintf("true\ttrue\t::1\t%d\ntrue\ttrue\n::1\n", port)
 	if r.code != 0 || !strings.HasPrefix(r.stdout, want) || !strings.HasSuffix(r.stdout, "false\t-10001\n") ||
 		!strings.Contains(r.stdout, "Warning: socket_connect(): Host lookup failed [-10001]: Unknown host") {
