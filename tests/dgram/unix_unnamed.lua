@@ -1,0 +1,28 @@
+-- unix_unnamed: the names of unnamed AF_UNIX sockets (a client that never
+-- bound, socket pairs, an unbound datagram sender) are "" as in PHP.
+dofile((arg[0]:match("^(.*)/") or ".") .. "/lib.lua")
+
+local spath = TMP .. "/named.sock"
+local l = socket_create(AF_UNIX, SOCK_STREAM, 0)
+socket_bind(l, spath)
+socket_listen(l)
+local c = socket_create(AF_UNIX, SOCK_STREAM, 0)
+socket_connect(c, spath)
+local x = socket_accept(l)
+local ok, addr = socket_getsockname(c)
+show("client getsockname", ok, addr)
+ok, addr = socket_getpeername(x)
+show("accepted getpeername", ok, addr)
+local _, pair = socket_create_pair(AF_UNIX, SOCK_STREAM, 0)
+ok, addr = socket_getsockname(pair[1])
+show("pair getsockname", ok, addr)
+ok, addr = socket_getpeername(pair[2])
+show("pair getpeername", ok, addr)
+local u = socket_create(AF_UNIX, SOCK_DGRAM, 0)
+socket_bind(u, TMP .. "/d.sock")
+local v = socket_create(AF_UNIX, SOCK_DGRAM, 0)
+show("sendto", socket_sendto(v, "anon", 4, 0, TMP .. "/d.sock"))
+local n, buf, from = socket_recvfrom(u, 100, 0)
+show("recvfrom", n, buf, from)
+ok, addr = socket_getsockname(v)
+show("unbound dgram getsockname", ok, addr)
