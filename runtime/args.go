@@ -14,15 +14,26 @@ import (
 // every misuse as PHP words its TypeError/ValueError/ArgumentCountError (with
 // Lua's type names for what was given).
 type args struct {
-	L  *lua.LState
-	rt *Runtime
-	fn string // the PHP function name, for messages
+	L     *lua.LState
+	rt    *Runtime
+	fn    string     // the PHP function name, for messages
+	trace *traceCall // the call's trace, with --trace
 }
 
 // raise ends the call with a Lua error "<fn>(): <message>", positioned at the
 // script's line.
 func (a args) raise(format string, v ...any) {
-	a.L.RaiseError("%s(): %s", a.fn, fmt.Sprintf(format, v...))
+	a.raiseAt("%s(): %s", a.fn, fmt.Sprintf(format, v...))
+}
+
+// raiseAt raises "file:line: message" with the position of the script's
+// innermost line (sockrun's own Lua wrappers, like pcall's, are skipped).
+func (a args) raiseAt(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	if file, line := scriptPosition(a.L); line > 0 {
+		msg = fmt.Sprintf("%s:%d: %s", file, line, msg)
+	}
+	a.L.Error(lua.LString(msg), 0)
 }
 
 // count checks the number of arguments; max < 0 means no upper bound.
@@ -36,11 +47,11 @@ func (a args) count(min, max int) {
 	}
 	switch {
 	case n < min && min == max, n > max && max >= 0 && min == max:
-		a.L.RaiseError("%s() expects exactly %d %s, %d given", a.fn, min, plural(min), n)
+		a.raiseAt("%s() expects exactly %d %s, %d given", a.fn, min, plural(min), n)
 	case n < min:
-		a.L.RaiseError("%s() expects at least %d %s, %d given", a.fn, min, plural(min), n)
+		a.raiseAt("%s() expects at least %d %s, %d given", a.fn, min, plural(min), n)
 	case max >= 0 && n > max:
-		a.L.RaiseError("%s() expects at most %d %s, %d given", a.fn, max, plural(max), n)
+		a.raiseAt("%s() expects at most %d %s, %d given", a.fn, max, plural(max), n)
 	}
 }
 

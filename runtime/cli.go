@@ -37,6 +37,8 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := flags.StringP("execute", "e", "", "run CODE instead of a script file")
 	quiet := flags.BoolP("quiet", "q", false, "print no PHP-style warnings on stderr (errors still print)")
 	timeout := flags.Duration("timeout", 0, "end the script after this long (e.g. 30s), closing every socket; exit status 124")
+	trace := flags.Bool("trace", false, "trace every socket call on stderr: file:line, arguments, results, errno, data")
+	traceFile := flags.String("trace-file", "", "write the --trace lines to `FILE` instead of stderr (implies --trace)")
 	fatalTasks := flags.Bool("fatal-task-errors", false, "end the script when any task fails (default: report the error and go on)")
 	dns := flags.String("dns", os.Getenv("SOCKRUN_DNS"), "send every host-name lookup to this DNS server (HOST[:PORT]; default $SOCKRUN_DNS, else the system's)")
 	version := flags.Bool("version", false, "print the version and exit")
@@ -89,7 +91,20 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
-	rt := New(Options{Stdin: stdin, Stdout: stdout, Stderr: stderr, Quiet: *quiet, DNSServer: *dns, FatalTaskError: *fatalTasks})
+	opts := Options{Stdin: stdin, Stdout: stdout, Stderr: stderr, Quiet: *quiet, DNSServer: *dns, FatalTaskError: *fatalTasks}
+	if *trace {
+		opts.Trace = stderr
+	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "sockrun: cannot write trace file: %v\n", err)
+			return ExitUsage
+		}
+		defer f.Close()
+		opts.Trace = f
+	}
+	rt := New(opts)
 	defer rt.Close()
 	stopOnSignals(rt)
 	if *timeout > 0 {

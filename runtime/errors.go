@@ -109,6 +109,10 @@ func (rt *Runtime) diagnostic(L *lua.LState, kind, msg string) {
 	}
 }
 
+// internalChunk names the Lua code sockrun itself loads (the task-aware
+// pcall), whose frames positions and tracebacks skip.
+const internalChunk = "[sockrun]"
+
 // scriptPosition finds the innermost Lua (not Go) frame of the running
 // thread: the line of the script that made the call, even through pcall.
 func scriptPosition(L *lua.LState) (string, int) {
@@ -120,7 +124,7 @@ func scriptPosition(L *lua.LState) (string, int) {
 		if _, err := L.GetInfo("Sl", dbg, lua.LNil); err != nil {
 			return "", 0
 		}
-		if dbg.CurrentLine > 0 {
+		if dbg.CurrentLine > 0 && dbg.Source != internalChunk {
 			return dbg.Source, dbg.CurrentLine
 		}
 	}

@@ -52,21 +52,27 @@ func openLibs(rt *Runtime) {
 	for _, c := range phpConstants {
 		L.SetGlobal(c.name, lua.LNumber(c.value))
 	}
-	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), socketFuncs)
-	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), netdbFuncs)
-	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), portingFuncs)
-	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), taskFuncs)
+	globals := L.Get(lua.GlobalsIndex).(*lua.LTable)
+	rt.register(globals, socketFuncs, true)
+	rt.register(globals, netdbFuncs, true)
+	rt.register(globals, portingFuncs, false)
+	rt.register(globals, taskFuncs, false)
 	rt.installTaskPcall()
-	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}})
-	rt.register(L.Get(lua.GlobalsIndex).(*lua.LTable), unsupportedFuncs())
+	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}}, false)
+	rt.register(globals, unsupportedFuncs(), false)
 }
 
-// register binds each function to this runtime under its PHP name.
-func (rt *Runtime) register(into *lua.LTable, funcs []libFunc) {
+// register binds each function to this runtime under its PHP name; with
+// --trace, the traceable ones are wrapped to trace each call.
+func (rt *Runtime) register(into *lua.LTable, funcs []libFunc, traceable bool) {
 	for _, f := range funcs {
-		f := f
-		into.RawSetString(f.name, rt.L.NewFunction(func(L *lua.LState) int {
-			return f.fn(args{L: L, rt: rt, fn: f.name})
+		fn := f.fn
+		if traceable && rt.traceOut != nil {
+			fn = rt.traced(f)
+		}
+		name := f.name
+		into.RawSetString(name, rt.L.NewFunction(func(L *lua.LState) int {
+			return fn(args{L: L, rt: rt, fn: name})
 		}))
 	}
 }
@@ -88,6 +94,7 @@ var portingFuncs = []libFunc{
 	{"print", luaPrint},
 	{"die", die},
 	{"in_array", inArray},
+	{"hexdump", hexdumpFunc},
 }
 
 // echo(...) writes each argument as tostring would, no separator, no newline.

@@ -199,7 +199,7 @@ func (a args) groupOption(s *Socket, level, option int, v lua.LValue) error {
 	}
 	group := get("group")
 	if group == lua.LNil {
-		a.L.RaiseError("No key \"group\" passed in optval")
+		a.raiseAt("No key \"group\" passed in optval")
 	}
 	resolve := a.rt.resolve4
 	if level == ipprotoIPv6 {
@@ -219,7 +219,7 @@ func (a args) groupOption(s *Socket, level, option int, v lua.LValue) error {
 	if option != mcastJoinGroup && option != mcastLeaveGroup {
 		source := get("source")
 		if source == lua.LNil {
-			a.L.RaiseError("No key \"source\" passed in optval")
+			a.raiseAt("No key \"source\" passed in optval")
 		}
 		if sourceIP, err = resolve(a.rt.phpString(source)); err != nil {
 			return hostLookupFailed{err}

@@ -34,9 +34,10 @@ const (
 type Options struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
-	Quiet          bool   // no warnings on stderr (PHP's @ for the whole script)
-	FatalTaskError bool   // an error in any task ends the script
-	DNSServer      string // send every host lookup to this DNS server ("host[:port]")
+	Quiet          bool      // no warnings on stderr (PHP's @ for the whole script)
+	FatalTaskError bool      // an error in any task ends the script
+	Trace          io.Writer // where --trace writes; nil: no tracing
+	DNSServer      string    // send every host lookup to this DNS server ("host[:port]")
 }
 
 // Runtime is one script's world: its Lua state, its sockets and its PHP-style
@@ -47,6 +48,8 @@ type Runtime struct {
 	stdout io.Writer
 	stderr io.Writer
 	quiet  bool
+
+	traceOut io.Writer // nil unless --trace
 
 	lastError int // PHP's global SOCKETS_G(last_error)
 	nextID    int // numbers sockets in creation order, for tostring
@@ -75,6 +78,7 @@ func New(opts Options) *Runtime {
 		stdout:   opts.Stdout,
 		stderr:   opts.Stderr,
 		quiet:    opts.Quiet,
+		traceOut: opts.Trace,
 		sockets:  make(map[*Socket]struct{}),
 		resolver: newResolver(opts.DNSServer),
 		sched:    newScheduler(opts.FatalTaskError),
@@ -200,6 +204,9 @@ func stackTrace(L *lua.LState, from int) string {
 		}
 		if _, err := L.GetInfo("Sln", dbg, lua.LNil); err != nil {
 			break
+		}
+		if dbg.Source == internalChunk {
+			continue
 		}
 		where := dbg.Source
 		if dbg.CurrentLine > 0 {

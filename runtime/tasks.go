@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -150,6 +151,14 @@ func (a args) block(canWait, retryable bool, op func(wait bool) error, push func
 	s.parked++
 	t.suspended = suspendedOnOp
 	th := a.L
+	if a.trace != nil {
+		untraced := push
+		push = func(err error) int {
+			n := untraced(err)
+			a.rt.traceEnd(a, n)
+			return n
+		}
+	}
 	go func() {
 		err := op(true)
 		s.done <- completion{t: t, th: th, err: err, push: push}
@@ -419,7 +428,7 @@ end
 // installTaskPcall replaces pcall/xpcall with the task-aware versions.
 func (rt *Runtime) installTaskPcall() {
 	L := rt.L
-	fn, err := L.LoadString(taskPcallLua)
+	fn, err := L.Load(strings.NewReader(taskPcallLua), internalChunk)
 	if err != nil {
 		panic(err)
 	}
