@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -37,6 +38,7 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := flags.StringP("execute", "e", "", "run CODE instead of a script file")
 	quiet := flags.BoolP("quiet", "q", false, "print no PHP-style warnings on stderr (errors still print)")
 	timeout := flags.Duration("timeout", 0, "end the script after this long (e.g. 30s), closing every socket; exit status 124")
+	modulePath := flags.StringArrayP("path", "I", nil, "also look for require()d modules in `DIR` (repeatable; $SOCKRUN_PATH adds more, colon-separated)")
 	trace := flags.Bool("trace", false, "trace every socket call on stderr: file:line, arguments, results, errno, data")
 	traceFile := flags.String("trace-file", "", "write the --trace lines to `FILE` instead of stderr (implies --trace)")
 	fatalTasks := flags.Bool("fatal-task-errors", false, "end the script when any task fails (default: report the error and go on)")
@@ -105,6 +107,11 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		opts.Trace = f
 	}
 	rt := New(opts)
+	dirs := append([]string{scriptDir(name)}, *modulePath...)
+	if env := os.Getenv("SOCKRUN_PATH"); env != "" {
+		dirs = append(dirs, filepath.SplitList(env)...)
+	}
+	rt.SetModulePath(dirs)
 	defer rt.Close()
 	stopOnSignals(rt)
 	if *timeout > 0 {
@@ -133,6 +140,15 @@ func stopOnSignals(rt *Runtime) {
 		}
 		signal.Stop(ch)
 	}()
+}
+
+// scriptDir is where a script's own modules live: its directory, or the
+// working directory for -e and stdin.
+func scriptDir(name string) string {
+	if name == "-e" || name == "stdin" {
+		return "."
+	}
+	return filepath.Dir(name)
 }
 
 // moduleVersion reads a dependency's version from the build information.

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,6 +112,21 @@ func New(opts Options) *Runtime {
 	rt.L.SetContext(rt.ctx)
 	openLibs(rt)
 	return rt
+}
+
+// SetModulePath makes require() look in these directories first (name.lua
+// and name/init.lua), then where Lua normally looks.
+func (rt *Runtime) SetModulePath(dirs []string) {
+	pkg, ok := rt.L.GetGlobal("package").(*lua.LTable)
+	if !ok {
+		return
+	}
+	var patterns []string
+	for _, d := range dirs {
+		patterns = append(patterns, filepath.Join(d, "?.lua"), filepath.Join(d, "?", "init.lua"))
+	}
+	patterns = append(patterns, lua.LVAsString(pkg.RawGetString("path")))
+	pkg.RawSetString("path", lua.LString(strings.Join(patterns, ";")))
 }
 
 // Close closes every socket the script left open and releases the Lua state.
