@@ -39,6 +39,7 @@ var socketFuncs = []libFunc{
 	{"socket_last_error", socketLastError},
 	{"socket_clear_error", socketClearError},
 	{"socket_strerror", socketStrerror},
+	{"socket_enable_crypto", socketEnableCrypto},
 	{"gethostbyname", gethostbyname},
 	{"gethostbynamel", gethostbynamel},
 }
@@ -178,6 +179,7 @@ func socketAccept(a args) int {
 		if err != nil {
 			return a.fail(nil, "unable to accept incoming connection", err)
 		}
+		conn.accepted = true
 		return pushSocket(a.L, conn)
 	})
 }
@@ -195,6 +197,7 @@ func socketConnect(a args) int {
 	if !ok {
 		return 1
 	}
+	s.connectHost = address
 	return a.block(s.mayWait(0), false, func(wait bool) error {
 		return a.rt.connect(s, sa, wait)
 	}, func(err error) int {
@@ -217,6 +220,9 @@ func socketRead(a args) int {
 		return 1
 	}
 	length = min(length, maxReadBuffer)
+	if s.tls != nil {
+		return a.readTLS(s, length, mode)
+	}
 	if mode == phpNormalRead {
 		var line []byte
 		var eof bool
@@ -265,6 +271,32 @@ func socketRead(a args) int {
 	})
 }
 
+// readTLS is socket_read on a TLS socket: the same results, from the
+// decrypted stream.
+func (a args) readTLS(s *Socket, length, mode int) int {
+	var data []byte
+	var eof bool
+	return a.block(mode == phpNormalRead || s.mayWait(0), mode != phpNormalRead, func(wait bool) (err error) {
+		if mode == phpNormalRead {
+			data, eof, err = a.rt.tlsReadLine(s, length)
+			return err
+		}
+		buf := make([]byte, length)
+		n, err := a.rt.tlsRead(s, buf, wait)
+		data = buf[:n]
+		return err
+	}, func(err error) int {
+		switch {
+		case err != nil:
+			return a.fail(s, "unable to read from socket", err)
+		case eof && !s.nonblocking:
+			return a.fail(s, "unable to read from socket", unix.ECONNRESET)
+		}
+		a.L.Push(lua.LString(data))
+		return 1
+	})
+}
+
 // dataLength is PHP's rule for socket_write/socket_send's length: it must not
 // be negative and is clamped to the data's size.
 func (a args) dataLength(n int, data string, length int) string {
@@ -289,6 +321,20 @@ func socketWrite(a args) int {
 // byte (a task waits for the rest on a goroutine), a nonblocking one what
 // fits.
 func (a args) sendAll(s *Socket, data string, flags int, text string) int {
+	if s.tls != nil {
+		// A TLS record goes out whole, so a TLS write always finishes.
+		var n int
+		return a.block(true, false, func(bool) (err error) {
+			n, err = s.tls.conn.Write([]byte(data))
+			return err
+		}, func(err error) int {
+			if err != nil {
+				return a.fail(s, text, err)
+			}
+			a.L.Push(lua.LNumber(n))
+			return 1
+		})
+	}
 	canWait := s.mayWait(flags)
 	buf := []byte(data)
 	sent := 0
@@ -322,6 +368,10 @@ func socketRecv(a args) int {
 	var n int
 	waitAll := flags&unix.MSG_WAITALL != 0
 	return a.block(s.mayWait(flags), !waitAll, func(wait bool) (err error) {
+		if s.tls != nil {
+			n, err = a.rt.tlsRecv(s, buf, flags, wait)
+			return err
+		}
 		n, err = a.rt.recv(s, buf, flags, wait)
 		return err
 	}, func(err error) int {
@@ -428,6 +478,9 @@ func socketShutdown(a args) int {
 	a.count(1, 2)
 	s := a.socket(1, "socket")
 	how := a.optInt(2, "mode", 2)
+	if s.tls != nil && how != unix.SHUT_RD {
+		s.tls.conn.CloseWrite() //nolint:errcheck // close_notify first; shutdown reports the errors
+	}
 	if err := unix.Shutdown(s.fd, how); err != nil {
 		return a.fail(s, "Unable to shutdown socket", err)
 	}

@@ -59,6 +59,15 @@ func socketSelect(a args) int {
 	}
 
 	fds, index := a.rt.pollFds(sets[:])
+	// Plaintext waiting inside a TLS socket makes it readable whatever its
+	// descriptor says.
+	var tlsReady []int
+	for _, s := range sets[0].socks {
+		if s.tls != nil && a.rt.tlsReadable(s) {
+			tlsReady = append(tlsReady, index[s])
+			timeout = 0
+		}
+	}
 	var polled []unix.PollFd
 	return a.block(timeout != 0, true, func(wait bool) (err error) {
 		limit := timeout
@@ -73,6 +82,9 @@ func socketSelect(a args) int {
 	}, func(err error) int {
 		if err != nil {
 			return a.fail(nil, "Unable to select", err)
+		}
+		for _, i := range tlsReady {
+			polled[i].Revents |= unix.POLLIN
 		}
 		total := 0
 		for i := range sets {

@@ -34,6 +34,10 @@ type Socket struct {
 	sndTimeout  time.Duration
 	deadlines   [2]bool // a read/write deadline is set on file and must be cleared
 	closed      bool
+
+	accepted    bool      // came from socket_accept: the server side, for TLS
+	connectHost string    // the host given to socket_connect: TLS's default peer name
+	tls         *tlsState // after socket_enable_crypto
 }
 
 // direction says which readiness a blocking call waits for.
@@ -86,6 +90,9 @@ func (rt *Runtime) closeSocket(s *Socket) {
 		return
 	}
 	s.closed = true
+	if s.tls != nil && !rt.Stopping() {
+		s.tls.conn.CloseWrite() //nolint:errcheck // close_notify is a courtesy; the close goes on
+	}
 	rt.mu.Lock()
 	delete(rt.sockets, s)
 	rt.mu.Unlock()
