@@ -1,7 +1,9 @@
 package runtime
 
 import (
+	"fmt"
 	"io"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -95,6 +97,21 @@ var portingFuncs = []libFunc{
 	{"die", die},
 	{"in_array", inArray},
 	{"hexdump", hexdumpFunc},
+	{"microtime", microtime},
+}
+
+// microtime([as_float]) is PHP's: "usec sec" as a string, or with true the
+// Unix time in seconds as a number with microseconds (for timeouts, expiry
+// and timing in scripts; os.time() has whole seconds only).
+func microtime(a args) int {
+	a.count(0, 1)
+	now := time.Now()
+	if phpBool(a.L.Get(1)) {
+		a.L.Push(lua.LNumber(float64(now.UnixMicro()) / 1e6))
+		return 1
+	}
+	a.L.Push(lua.LString(fmt.Sprintf("%.8f %d", float64(now.Nanosecond()/1000)/1e6, now.Unix())))
+	return 1
 }
 
 // echo(...) writes each argument as tostring would, no separator, no newline.
