@@ -29,11 +29,16 @@ func (a args) raise(format string, v ...any) {
 // raiseAt raises "file:line: message" with the position of the script's
 // innermost line (sockrun's own Lua wrappers, like pcall's, are skipped).
 func (a args) raiseAt(format string, v ...any) {
+	raiseAtScript(a.L, format, v...)
+}
+
+// raiseAtScript raises a Lua error positioned at the script's innermost line.
+func raiseAtScript(L *lua.LState, format string, v ...any) {
 	msg := fmt.Sprintf(format, v...)
-	if file, line := scriptPosition(a.L); line > 0 {
+	if file, line := scriptPosition(L); line > 0 {
 		msg = fmt.Sprintf("%s:%d: %s", file, line, msg)
 	}
-	a.L.Error(lua.LString(msg), 0)
+	L.Error(lua.LString(msg), 0)
 }
 
 // count checks the number of arguments; max < 0 means no upper bound.

@@ -39,6 +39,11 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	quiet := flags.BoolP("quiet", "q", false, "print no PHP-style warnings on stderr (errors still print)")
 	timeout := flags.Duration("timeout", 0, "end the script after this long (e.g. 30s), closing every socket; exit status 124")
 	modulePath := flags.StringArrayP("path", "I", nil, "also look for require()d modules in `DIR` (repeatable; $SOCKRUN_PATH adds more, colon-separated)")
+	allow := flags.StringArray("allow", nil, "let the script reach only addresses matching `RULE` (repeatable): ADDR, CIDR, HOST, *, with :PORT or :LO-HI; unix:PATTERN")
+	deny := flags.StringArray("deny", nil, "never let the script reach `RULE` (repeatable; same forms as --allow; deny wins)")
+	maxSockets := flags.Int("max-sockets", 0, "at most `N` open sockets; more fail with errno 24 (0: no limit)")
+	maxTasks := flags.Int("max-tasks", 0, "at most `N` unfinished tasks; spawn() fails beyond (0: no limit)")
+	sandbox := flags.Bool("sandbox", false, "no os.execute, io.popen, loadlib or file writes; file reads only under the script's directory")
 	trace := flags.Bool("trace", false, "trace every socket call on stderr: file:line, arguments, results, errno, data")
 	traceFile := flags.String("trace-file", "", "write the --trace lines to `FILE` instead of stderr (implies --trace)")
 	fatalTasks := flags.Bool("fatal-task-errors", false, "end the script when any task fails (default: report the error and go on)")
@@ -93,7 +98,10 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
-	opts := Options{Stdin: stdin, Stdout: stdout, Stderr: stderr, Quiet: *quiet, DNSServer: *dns, FatalTaskError: *fatalTasks}
+	opts := Options{
+		Stdin: stdin, Stdout: stdout, Stderr: stderr, Quiet: *quiet, DNSServer: *dns,
+		FatalTaskError: *fatalTasks, MaxSockets: *maxSockets, MaxTasks: *maxTasks,
+	}
 	if *trace {
 		opts.Trace = stderr
 	}
@@ -112,6 +120,13 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		dirs = append(dirs, filepath.SplitList(env)...)
 	}
 	rt.SetModulePath(dirs)
+	if err := rt.SetPolicy(*allow, *deny); err != nil {
+		fmt.Fprintf(stderr, "sockrun: %v\n", err)
+		return ExitUsage
+	}
+	if *sandbox {
+		rt.Sandbox(append([]string{scriptDir(name)}, *modulePath...))
+	}
 	defer rt.Close()
 	stopOnSignals(rt)
 	if *timeout > 0 {

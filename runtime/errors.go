@@ -82,7 +82,11 @@ func (a args) fail(s *Socket, text string, err error) int {
 		s.err = code
 	}
 	a.rt.lastError = code
-	if !silentErrno(code) {
+	var denied errPolicy
+	switch {
+	case errors.As(err, &denied):
+		a.warn("%s [%d]: %s (%s)", text, code, strerror(code), denied.why)
+	case !silentErrno(code):
 		a.warn("%s [%d]: %s", text, code, strerror(code))
 	}
 	a.L.Push(lua.LFalse)

@@ -176,6 +176,11 @@ func socketAccept(a args) int {
 		if err == nil {
 			conn, err = a.rt.adopt(nfd, s.domain, s.sockType, s.protocol)
 		}
+		if err == nil && a.rt.policy != nil {
+			if err = a.rt.policy.checkPeer("accept from", conn); err != nil {
+				a.rt.closeSocket(conn)
+			}
+		}
 		if err != nil {
 			return a.fail(nil, "unable to accept incoming connection", err)
 		}

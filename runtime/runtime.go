@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,6 +40,8 @@ type Options struct {
 	Quiet          bool      // no warnings on stderr (PHP's @ for the whole script)
 	FatalTaskError bool      // an error in any task ends the script
 	Trace          io.Writer // where --trace writes; nil: no tracing
+	MaxSockets     int       // open sockets at most; more fail with EMFILE (0: no limit)
+	MaxTasks       int       // unfinished tasks at most; spawn fails beyond (0: no limit)
 	DNSServer      string    // send every host lookup to this DNS server ("host[:port]")
 }
 
@@ -51,7 +54,10 @@ type Runtime struct {
 	stderr io.Writer
 	quiet  bool
 
-	traceOut io.Writer // nil unless --trace
+	traceOut   io.Writer // nil unless --trace
+	policy     *policy   // nil: every address allowed
+	maxSockets int
+	maxTasks   int
 
 	lastError int // PHP's global SOCKETS_G(last_error)
 	nextID    int // numbers sockets in creation order, for tostring
@@ -81,6 +87,8 @@ func New(opts Options) *Runtime {
 		stderr:   opts.Stderr,
 		quiet:    opts.Quiet,
 		traceOut: opts.Trace,
+		maxSockets: opts.MaxSockets,
+		maxTasks:   opts.MaxTasks,
 		sockets:  make(map[*Socket]struct{}),
 		resolver: newResolver(opts.DNSServer),
 		sched:    newScheduler(opts.FatalTaskError),
@@ -112,6 +120,19 @@ func New(opts Options) *Runtime {
 	rt.L.SetContext(rt.ctx)
 	openLibs(rt)
 	return rt
+}
+
+// SetPolicy installs --allow/--deny rules; host names in them are resolved
+// now, with the script's resolver.
+func (rt *Runtime) SetPolicy(allow, deny []string) error {
+	p, err := newPolicy(allow, deny, func(host string) ([]netip.Addr, error) {
+		return rt.resolver.lookup(rt.ctx, "ip", host)
+	})
+	if err != nil {
+		return err
+	}
+	rt.policy = p
+	return nil
 }
 
 // SetModulePath makes require() look in these directories first (name.lua

@@ -73,6 +73,11 @@ func (rt *Runtime) adopt(fd, domain, sockType, protocol int) (*Socket, error) {
 	s.ud.Metatable = rt.L.GetTypeMetatable(socketTypeName)
 
 	rt.mu.Lock()
+	if rt.maxSockets > 0 && len(rt.sockets) >= rt.maxSockets {
+		rt.mu.Unlock()
+		file.Close()
+		return nil, unix.EMFILE // --max-sockets, as the kernel's own limit reports it
+	}
 	rt.sockets[s] = struct{}{}
 	stopping := rt.Stopping()
 	rt.mu.Unlock()
@@ -189,6 +194,9 @@ func retryEINTR(f func() error) error {
 }
 
 func (rt *Runtime) bind(s *Socket, sa unix.Sockaddr) error {
+	if err := rt.policy.check("bind", sa); err != nil {
+		return err
+	}
 	return unix.Bind(s.fd, sa)
 }
 
@@ -213,6 +221,9 @@ func (rt *Runtime) acceptFD(s *Socket, wait bool) (int, error) {
 // outcome: SO_SNDTIMEO bounds the wait (EINPROGRESS when it expires, as Linux
 // does), and the final error comes from SO_ERROR.
 func (rt *Runtime) connect(s *Socket, sa unix.Sockaddr, wait bool) error {
+	if err := rt.policy.check("connect", sa); err != nil {
+		return err
+	}
 	err := retryEINTR(func() error { return unix.Connect(s.fd, sa) })
 	if err != unix.EINPROGRESS || !wait {
 		return err
@@ -439,6 +450,9 @@ func zeroSockaddr(domain int) unix.Sockaddr {
 
 // sendto is one datagram (or stream write) to an explicit address.
 func (rt *Runtime) sendto(s *Socket, data []byte, flags int, to unix.Sockaddr, wait bool) (int, error) {
+	if err := rt.policy.check("sendto", to); err != nil {
+		return 0, err
+	}
 	kflags := flags&^unix.MSG_DONTWAIT | noSignal
 	var n int
 	err := rt.io(s, writable, wait, s.sndTimeout, func(fd int) error {

@@ -320,6 +320,9 @@ var taskFuncs = []libFunc{
 // caller, starting when the caller next waits.
 func spawnFunc(a args) int {
 	fn := a.L.CheckFunction(1)
+	if max := a.rt.maxTasks; max > 0 && a.rt.sched.live >= max {
+		a.raise("too many tasks: %d are running (--max-tasks %d)", a.rt.sched.live, max)
+	}
 	var fnArgs []lua.LValue
 	for i := 2; i <= a.L.GetTop(); i++ {
 		fnArgs = append(fnArgs, a.L.Get(i))

@@ -1,0 +1,239 @@
+package runtime
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// The network policy: --allow and --deny rules, checked on connect, bind,
+// sendto and accept after every name is resolved, so a script reaches only
+// what the user allowed. A deny rule always wins; when any allow rule is
+// given, whatever no allow rule matches is denied.
+//
+// Rules: an address (127.0.0.1, ::1), a CIDR range (10.0.0.0/8), a host
+// name (resolved once when the script starts), "*" (any address), each with
+// an optional port or port range ("127.0.0.1:8000-8100", "[::1]:22",
+// "*:443", ":80"); or "unix:PATTERN" for Unix socket paths (a shell pattern
+// matched against the cleaned absolute path).
+
+type policyRule struct {
+	text     string
+	prefixes []netip.Prefix // empty with anyAddr
+	anyAddr  bool
+	portLo   int
+	portHi   int
+	unixGlob string // for unix: rules
+}
+
+type policy struct {
+	allow, deny []policyRule
+}
+
+// errPolicy is a call the policy refused: EACCES, with the rule that decided.
+type errPolicy struct{ why string }
+
+func (e errPolicy) Error() string { return e.why }
+func (e errPolicy) Unwrap() error { return unix.EACCES }
+
+// newPolicy parses the rules; host names in them are resolved with res.
+func newPolicy(allow, deny []string, lookup func(string) ([]netip.Addr, error)) (*policy, error) {
+	if len(allow) == 0 && len(deny) == 0 {
+		return nil, nil
+	}
+	p := &policy{}
+	for _, list := range []struct {
+		texts []string
+		into  *[]policyRule
+	}{{allow, &p.allow}, {deny, &p.deny}} {
+		for _, text := range list.texts {
+			r, err := parseRule(text, lookup)
+			if err != nil {
+				return nil, err
+			}
+			*list.into = append(*list.into, r)
+		}
+	}
+	return p, nil
+}
+
+func parseRule(text string, lookup func(string) ([]netip.Addr, error)) (policyRule, error) {
+	r := policyRule{text: text, portLo: 0, portHi: 65535}
+	if glob, ok := strings.CutPrefix(text, "unix:"); ok {
+		abs, err := filepath.Abs(glob)
+		if err != nil {
+			return r, fmt.Errorf("rule %q: %v", text, err)
+		}
+		r.unixGlob = abs
+		return r, nil
+	}
+	host, port := text, ""
+	switch {
+	case strings.HasPrefix(text, "["):
+		end := strings.Index(text, "]")
+		if end < 0 {
+			return r, fmt.Errorf("rule %q: missing ]", text)
+		}
+		host, port = text[1:end], strings.TrimPrefix(text[end+1:], ":")
+	case strings.Count(text, ":") == 1:
+		host, port, _ = strings.Cut(text, ":")
+	}
+	if port != "" {
+		lo, hi, ok := strings.Cut(port, "-")
+		if !ok {
+			hi = lo
+		}
+		var err1, err2 error
+		r.portLo, err1 = strconv.Atoi(lo)
+		r.portHi, err2 = strconv.Atoi(hi)
+		if err1 != nil || err2 != nil || r.portLo < 0 || r.portHi > 65535 || r.portLo > r.portHi {
+			return r, fmt.Errorf("rule %q: bad port or port range %q", text, port)
+		}
+	}
+	switch {
+	case host == "" || host == "*":
+		r.anyAddr = true
+	case strings.Contains(host, "/"):
+		prefix, err := netip.ParsePrefix(host)
+		if err != nil {
+			return r, fmt.Errorf("rule %q: %v", text, err)
+		}
+		r.prefixes = []netip.Prefix{unmapPrefix(prefix.Masked())}
+	default:
+		ips, err := ruleAddrs(host, lookup)
+		if err != nil {
+			return r, fmt.Errorf("rule %q: cannot resolve %s: %v", text, host, err)
+		}
+		for _, ip := range ips {
+			r.prefixes = append(r.prefixes, netip.PrefixFrom(ip, ip.BitLen()))
+		}
+	}
+	return r, nil
+}
+
+func ruleAddrs(host string, lookup func(string) ([]netip.Addr, error)) ([]netip.Addr, error) {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return []netip.Addr{ip.Unmap()}, nil
+	}
+	if ip, ok, _ := numericIPv4(host); ok {
+		return []netip.Addr{ip}, nil
+	}
+	ips, err := lookup(host)
+	for i := range ips {
+		ips[i] = ips[i].Unmap()
+	}
+	return ips, err
+}
+
+func unmapPrefix(p netip.Prefix) netip.Prefix {
+	if p.Addr().Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	return p
+}
+
+func (r policyRule) matchesIP(ip netip.Addr, port int) bool {
+	if r.unixGlob != "" || port < r.portLo || port > r.portHi {
+		return false
+	}
+	if r.anyAddr {
+		return true
+	}
+	for _, p := range r.prefixes {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r policyRule) matchesPath(path string) bool {
+	if r.unixGlob == "" {
+		return false
+	}
+	ok, _ := filepath.Match(r.unixGlob, path)
+	return ok
+}
+
+// check decides a call on a socket address; op names it for the message.
+// Every form an address can take reaches the same rules: IPv4-mapped IPv6 is
+// unmapped, and the unspecified address (which connect and sendto treat as
+// this host) is checked as loopback too.
+func (p *policy) check(op string, sa unix.Sockaddr) error {
+	if p == nil {
+		return nil
+	}
+	var ips []netip.Addr
+	var port int
+	switch sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		ips, port = []netip.Addr{netip.AddrFrom4(sa.Addr)}, sa.Port
+	case *unix.SockaddrInet6:
+		ips, port = []netip.Addr{netip.AddrFrom16(sa.Addr).Unmap()}, sa.Port
+	case *unix.SockaddrUnix:
+		return p.checkPath(op, sa.Name)
+	default:
+		return nil
+	}
+	if ip := ips[0]; ip.IsUnspecified() && op != "bind" {
+		ips = append(ips, netip.MustParseAddr("127.0.0.1"), netip.IPv6Loopback())
+	}
+	for _, ip := range ips {
+		for _, r := range p.deny {
+			if r.matchesIP(ip, port) {
+				return errPolicy{fmt.Sprintf("%s to %s denied by --deny %s", op, joinHostPort(afInet, ip.String(), port), r.text)}
+			}
+		}
+	}
+	if len(p.allow) == 0 {
+		return nil
+	}
+	for _, ip := range ips {
+		allowed := false
+		for _, r := range p.allow {
+			allowed = allowed || r.matchesIP(ip, port)
+		}
+		if !allowed {
+			return errPolicy{fmt.Sprintf("%s to %s matches no --allow rule", op, joinHostPort(afInet, ip.String(), port))}
+		}
+	}
+	return nil
+}
+
+func (p *policy) checkPath(op, name string) error {
+	if strings.HasPrefix(name, "@") || name == "" {
+		name = "@" + strings.TrimPrefix(name, "@") // abstract: matched as written
+	} else if abs, err := filepath.Abs(name); err == nil {
+		name = abs
+		if real, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+			name = filepath.Join(real, filepath.Base(abs))
+		}
+	}
+	for _, r := range p.deny {
+		if r.matchesPath(name) {
+			return errPolicy{fmt.Sprintf("%s to %s denied by --deny %s", op, name, r.text)}
+		}
+	}
+	if len(p.allow) == 0 {
+		return nil
+	}
+	for _, r := range p.allow {
+		if r.matchesPath(name) {
+			return nil
+		}
+	}
+	return errPolicy{fmt.Sprintf("%s to %s matches no --allow rule", op, name)}
+}
+
+// checkPeer decides an accepted connection by its peer's address.
+func (p *policy) checkPeer(op string, s *Socket) error {
+	sa, err := unix.Getpeername(s.fd)
+	if err != nil {
+		return err
+	}
+	return p.check(op, sa)
+}
