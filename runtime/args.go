@@ -115,9 +115,15 @@ func (a args) int(n int, name string) int {
 		a.rt.diagnostic(a.L, "Deprecated", fmt.Sprintf("%s(): Passing null to parameter #%d ($%s) of type int is deprecated", a.fn, n, name))
 		return 0
 	}
+	return a.convertInt(n, name, "int")
+}
+
+// convertInt converts argument n, naming its PHP type in the error.
+func (a args) convertInt(n int, name, phpType string) int {
+	v := a.L.Get(n)
 	i, ok := a.toInt(v)
 	if !ok {
-		a.raise("Argument #%d ($%s) must be of type int, %s given", n, name, typeName(v))
+		a.raise("Argument #%d ($%s) must be of type %s, %s given", n, name, phpType, typeName(v))
 	}
 	return i
 }
@@ -135,7 +141,7 @@ func (a args) nullableInt(n int, name string) (int, bool) {
 	if a.absent(n) {
 		return 0, false
 	}
-	return a.int(n, name), true
+	return a.convertInt(n, name, "?int"), true
 }
 
 // str is a required string parameter.

@@ -59,6 +59,7 @@ func openLibs(rt *Runtime) {
 	rt.register(globals, netdbFuncs, true)
 	rt.register(globals, portingFuncs, false)
 	rt.register(globals, taskFuncs, false)
+	openBinaryLibs(rt)
 	rt.installTaskPcall()
 	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}}, false)
 	rt.register(globals, unsupportedFuncs(), false)

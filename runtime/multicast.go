@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strconv"
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
@@ -77,7 +76,8 @@ func (a args) setSpecialOption(s *Socket, level, option int, v lua.LValue) (hand
 		return true, a.groupOption(s, level, option, v)
 	case level == solSocket && option == soBindToDevice, level == solTCP && option == tcpCongestion:
 		osLevel, osOption := osSockopt(level, option)
-		return true, unix.SetsockoptString(s.fd, osLevel, osOption, a.rt.phpString(v))
+		name, _ := v.(lua.LString) // PHP sends "" for any value that is not a string
+		return true, unix.SetsockoptString(s.fd, osLevel, osOption, string(name))
 	}
 	return false, nil
 }
@@ -111,20 +111,19 @@ func (a args) getSpecialOption(s *Socket, level, option int) (v lua.LValue, hand
 	return nil, false, nil
 }
 
-// interfaceIndex reads an interface given by name or index, as PHP's
-// php_get_if_index_from_zval.
+// interfaceIndex reads an interface as PHP's php_get_if_index_from_zval: a
+// number is an index; anything else (a numeric string too) is a name.
 func (a args) interfaceIndex(v lua.LValue) (int, error) {
-	if name, ok := v.(lua.LString); ok {
-		if _, err := strconv.Atoi(string(name)); err != nil {
-			ifi, err := net.InterfaceByName(string(name))
-			if err != nil {
-				a.warn("No interface with name %q could be found", string(name))
-				return 0, errOptionWarned
-			}
-			return ifi.Index, nil
-		}
+	if n, ok := v.(lua.LNumber); ok {
+		return int(n), nil
 	}
-	return phpLong(a.rt, v), nil
+	name := a.rt.phpString(v)
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		a.warn("No interface with name %q could be found", name)
+		return 0, errOptionWarned
+	}
+	return ifi.Index, nil
 }
 
 // interfaceIPv4 is the address IP_MULTICAST_IF wants for an interface index
@@ -135,7 +134,7 @@ func interfaceIPv4(index int) ([4]byte, error) {
 	}
 	ifi, err := net.InterfaceByIndex(index)
 	if err != nil {
-		return [4]byte{}, fmt.Errorf("No interface with index %d could be found", index)
+		return [4]byte{}, fmt.Errorf("Failed obtaining address for interface %d: error %d", index, unix.ENODEV)
 	}
 	addrs, _ := ifi.Addrs()
 	for _, addr := range addrs {

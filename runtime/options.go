@@ -33,12 +33,14 @@ func socketSetOption(a args) int {
 	switch {
 	case handled:
 	case level == solSocket && (option == soRcvtimeo || option == soSndtimeo):
-		tv := unix.NsecToTimeval(int64(a.field(4, "sec"))*1e9 + int64(a.field(4, "usec"))*1e3)
+		// As given: the kernel answers EDOM for usec outside 0..999999.
+		tv := makeTimeval(a.field(4, "sec"), a.field(4, "usec"))
 		if err = unix.SetsockoptTimeval(s.fd, osLevel, osOption, &tv); err == nil {
 			err = s.readTimeouts()
 		}
 	case level == solSocket && option == soLinger:
-		l := unix.Linger{Onoff: int32(a.field(4, "l_onoff")), Linger: int32(a.field(4, "l_linger"))}
+		// PHP stores both as unsigned short: 65536 is 0, -5 is 65531.
+		l := unix.Linger{Onoff: int32(uint16(a.field(4, "l_onoff"))), Linger: int32(uint16(a.field(4, "l_linger")))}
 		err = unix.SetsockoptLinger(s.fd, osLevel, osOption, &l)
 	default:
 		err = unix.SetsockoptInt(s.fd, osLevel, osOption, phpLong(a.rt, a.L.Get(4)))

@@ -82,16 +82,16 @@ type Runtime struct {
 // New makes a Runtime with the standard Lua libraries and the sockrun API loaded.
 func New(opts Options) *Runtime {
 	rt := &Runtime{
-		stdin:    opts.Stdin,
-		stdout:   opts.Stdout,
-		stderr:   opts.Stderr,
-		quiet:    opts.Quiet,
-		traceOut: opts.Trace,
+		stdin:      opts.Stdin,
+		stdout:     opts.Stdout,
+		stderr:     opts.Stderr,
+		quiet:      opts.Quiet,
+		traceOut:   opts.Trace,
 		maxSockets: opts.MaxSockets,
 		maxTasks:   opts.MaxTasks,
-		sockets:  make(map[*Socket]struct{}),
-		resolver: newResolver(opts.DNSServer),
-		sched:    newScheduler(opts.FatalTaskError),
+		sockets:    make(map[*Socket]struct{}),
+		resolver:   newResolver(opts.DNSServer),
+		sched:      newScheduler(opts.FatalTaskError),
 	}
 	if rt.stdin == nil {
 		rt.stdin = os.Stdin

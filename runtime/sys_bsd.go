@@ -107,3 +107,8 @@ const (
 func setGroupReq(fd, level, option int, ifindex uint32, group, source netip.Addr) error {
 	return unix.EOPNOTSUPP
 }
+
+// makeTimeval builds a timeval from exactly these fields (no normalising).
+func makeTimeval(sec, usec int) unix.Timeval {
+	return unix.Timeval{Sec: int64(sec), Usec: int32(usec)}
+}

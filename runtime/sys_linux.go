@@ -77,3 +77,8 @@ func sockaddrStorage(ip netip.Addr) []byte {
 	}
 	return b
 }
+
+// makeTimeval builds a timeval from exactly these fields (no normalising).
+func makeTimeval(sec, usec int) unix.Timeval {
+	return unix.Timeval{Sec: int64(sec), Usec: int64(usec)}
+}
