@@ -2,17 +2,21 @@ package tests
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestProbes is the PHP parity suite: every tests/probes/tNN_*.lua has a
 // PHP twin tNN_*.php that does the same socket calls on loopback and prints
 // the same lines (lib.php and lib.lua render values identically). Each pair
-// runs once under php-cli and once under sockrun, with stderr merged into
+// runs once under php-cli and once under sockrun (arguments: a scratch
+// directory and the port of a Go peer, see startSink), with stderr merged into
 // stdout so that warnings keep their place; the two transcripts must match
 // after normalising the warnings (see normalizeTranscript).
 func TestProbes(t *testing.T) {
@@ -22,6 +26,7 @@ func TestProbes(t *testing.T) {
 	if err != nil || len(luaFiles) == 0 {
 		t.Fatalf("no probes in %s (%v)", dir, err)
 	}
+	sink := startSink(t)
 	for _, luaPath := range luaFiles {
 		name := strings.TrimSuffix(filepath.Base(luaPath), ".lua")
 		phpPath := strings.TrimSuffix(luaPath, ".lua") + ".php"
@@ -32,8 +37,8 @@ func TestProbes(t *testing.T) {
 			}
 			want := runMerged(t, php, "-d", "display_errors=stderr", "-d", "log_errors=0",
 				"-d", "error_reporting=E_ALL&~E_DEPRECATED", "-d", "output_buffering=0",
-				"-d", "implicit_flush=1", phpPath, t.TempDir())
-			got := runMerged(t, binPath, luaPath, t.TempDir())
+				"-d", "implicit_flush=1", phpPath, t.TempDir(), sink)
+			got := runMerged(t, binPath, luaPath, t.TempDir(), sink)
 			wantText, gotText := normalizeTranscript(want.stdout), normalizeTranscript(got.stdout)
 			if want.code != 0 {
 				t.Errorf("php exited with status %d (the probe itself is broken); output:\n%s", want.code, want.stdout)
@@ -46,6 +51,33 @@ func TestProbes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startSink starts a peer on 127.0.0.1 for probes that need a concurrent
+// reader (a blocking write of megabytes): it reads each connection to EOF,
+// answers with the number of bytes it got and a newline, and closes. It
+// returns the port, which the probes get as their second argument.
+func startSink(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(time.Minute))
+				n, _ := io.Copy(io.Discard, conn)
+				fmt.Fprintf(conn, "%d\n", n)
+			}()
+		}
+	}()
+	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 }
 
 // runMerged runs a program with its stderr on the same pipe as its stdout,

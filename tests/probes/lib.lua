@@ -207,5 +207,8 @@ function poll_until(fn)
 	return false
 end
 
--- The directory the test gives each run for AF_UNIX paths.
+-- The arguments the test gives every probe: a scratch directory (for AF_UNIX
+-- paths) and the port of its sink peer (it reads a connection to EOF, then
+-- answers with the byte count and "\n").
 TMP = arg[1] or "/tmp"
+SINK = tonumber(arg[2] or 0)

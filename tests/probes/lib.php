@@ -210,5 +210,8 @@ function poll_until($fn) {
     return false;
 }
 
-// The directory the test gives each run for AF_UNIX paths.
+// The arguments the test gives every probe: a scratch directory (for AF_UNIX
+// paths) and the port of its sink peer (it reads a connection to EOF, then
+// answers with the byte count and "\n").
 $TMP = $argv[1] ?? sys_get_temp_dir();
+$SINK = (int)($argv[2] ?? 0);
