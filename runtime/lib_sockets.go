@@ -251,19 +251,23 @@ func socketRead(a args) int {
 	var buf []byte
 	var n int
 	return a.block(s.mayWait(0), true, func(wait bool) (err error) {
-		if wait {
+		for {
+			buf = a.rt.readBufs.get(length)
+			n, err = a.rt.recv(s, buf, 0, false)
+			if err != unix.EAGAIN {
+				return err
+			}
+			// Hold no buffer while waiting: a task parked on an idle
+			// connection should cost little.
+			a.rt.readBufs.put(buf)
+			buf = nil
+			if !wait {
+				return err
+			}
 			if err := a.rt.awaitReadable(s); err != nil {
 				return err
 			}
 		}
-		buf = a.rt.readBufs.get(length)
-		n, err = a.rt.recv(s, buf, 0, false)
-		if err == unix.EAGAIN {
-			// Hold no buffer while waiting.
-			a.rt.readBufs.put(buf)
-			buf = nil
-		}
-		return err
 	}, func(err error) int {
 		if buf != nil {
 			defer a.rt.readBufs.put(buf)

@@ -29,18 +29,19 @@ import (
 
 // task is one concurrent function.
 type task struct {
-	id        int
-	co        *lua.LState
-	fn        *lua.LFunction
-	args      []lua.LValue
-	ud        *lua.LUserData
-	started   bool
-	finished  bool
-	failed    bool
-	results   []lua.LValue // what the function returned, or its error message
-	waiters   []*task      // tasks blocked in wait(this)
-	suspended suspension   // why the task last yielded
-	isMain    bool
+	id         int
+	co         *lua.LState
+	fn         *lua.LFunction
+	args       []lua.LValue
+	ud         *lua.LUserData
+	started    bool
+	finished   bool
+	failed     bool
+	results    []lua.LValue // what the function returned, or its error message
+	waiters    []*task      // tasks blocked in wait(this)
+	suspended  suspension   // why the task last yielded
+	quickCalls int          // socket calls in a row that did not wait
+	isMain     bool
 }
 
 type suspension int
@@ -66,13 +67,14 @@ type resumption struct {
 }
 
 type scheduler struct {
-	threads map[*lua.LState]*task // task threads and their pcall children
-	nextID  int
-	ready   []resumption
-	live    int // tasks not finished
-	parked  int // ops running on goroutines
-	done    chan completion
-	fatal   bool // an error in any task ends the script
+	threads  map[*lua.LState]*task // task threads and their pcall children
+	nextID   int
+	ready    []resumption
+	finished []completion // ops done without a goroutine, queued for fairness
+	live     int          // tasks not finished
+	parked   int          // ops running on goroutines
+	done     chan completion
+	fatal    bool // an error in any task ends the script
 }
 
 func newScheduler(fatal bool) *scheduler {
@@ -142,29 +144,49 @@ func (a args) block(canWait, retryable bool, op func(wait bool) error, push func
 	if t == nil {
 		return push(op(true))
 	}
+	s := a.rt.sched
 	if retryable {
 		if err := op(false); err != unix.EAGAIN {
-			return push(err)
+			t.quickCalls++
+			if t.quickCalls < quickCallBudget {
+				return push(err)
+			}
+			// The task has had its turn: its result waits in the queue
+			// behind the other tasks, as if the call had parked.
+			t.quickCalls = 0
+			t.suspended = suspendedOnOp
+			s.finished = append(s.finished, completion{t: t, th: a.L, err: err, push: a.tracedPush(push)})
+			return a.L.Yield()
 		}
 	}
-	s := a.rt.sched
+	t.quickCalls = 0
 	s.parked++
 	t.suspended = suspendedOnOp
 	th := a.L
-	if a.trace != nil {
-		untraced := push
-		push = func(err error) int {
-			n := untraced(err)
-			a.rt.traceEnd(a, n)
-			return n
-		}
-	}
+	push = a.tracedPush(push)
 	go func() {
 		err := op(true)
 		s.done <- completion{t: t, th: th, err: err, push: push}
 	}()
 	return a.L.Yield()
 }
+
+// tracedPush adds the --trace line to a push that runs after the task
+// suspended (the call's own wrapper saw only the yield).
+func (a args) tracedPush(push func(error) int) func(error) int {
+	if a.trace == nil {
+		return push
+	}
+	return func(err error) int {
+		n := push(err)
+		a.rt.traceEnd(a, n)
+		return n
+	}
+}
+
+// quickCallBudget is how many socket calls in a row a task may complete
+// without waiting before it goes to the back of the queue.
+const quickCallBudget = 64
 
 // runTasks runs the main chunk as the first task and schedules until every
 // task has finished. It returns the main chunk's error, if any.
@@ -174,16 +196,24 @@ func (rt *Runtime) runTasks(fn *lua.LFunction, args []lua.LValue) error {
 	main.isMain = true
 	defer rt.drainOps()
 	for {
-		for len(s.ready) > 0 && !rt.Stopping() {
+		// Finished ops join the queue before every resumption, so a task
+		// that keeps running (yielding, or finding data ready each time)
+		// cannot starve the tasks whose calls have completed.
+		if err := rt.gatherCompletions(); err != nil {
+			return err
+		}
+		if rt.Stopping() {
+			return errStopped
+		}
+		if len(s.ready) > 0 {
 			r := s.ready[0]
 			s.ready = s.ready[1:]
 			if err := rt.resume(r); err != nil {
 				return err
 			}
+			continue
 		}
 		switch {
-		case rt.Stopping():
-			return errStopped
 		case s.live == 0:
 			return nil
 		case s.parked == 0:
@@ -191,19 +221,47 @@ func (rt *Runtime) runTasks(fn *lua.LFunction, args []lua.LValue) error {
 		}
 		c := <-s.done
 		s.parked--
-		values, err := rt.collect(c)
-		if err != nil {
-			if rt.Stopping() {
-				return errStopped
-			}
-			rt.taskFailed(c.t, err.Error())
-			if err := rt.fatalTaskError(c.t); err != nil {
+		if err := rt.complete(c); err != nil {
+			return err
+		}
+	}
+}
+
+// gatherCompletions queues the ops that have finished, without waiting.
+func (rt *Runtime) gatherCompletions() error {
+	s := rt.sched
+	for len(s.finished) > 0 {
+		c := s.finished[0]
+		s.finished = s.finished[1:]
+		if err := rt.complete(c); err != nil {
+			return err
+		}
+	}
+	for {
+		select {
+		case c := <-s.done:
+			s.parked--
+			if err := rt.complete(c); err != nil {
 				return err
 			}
-			continue
+		default:
+			return nil
 		}
-		s.ready = append(s.ready, resumption{t: c.t, values: values})
 	}
+}
+
+// complete pushes an op's results and makes its task ready to resume.
+func (rt *Runtime) complete(c completion) error {
+	values, err := rt.collect(c)
+	if err != nil {
+		if rt.Stopping() {
+			return errStopped
+		}
+		rt.taskFailed(c.t, err.Error())
+		return rt.fatalTaskError(c.t)
+	}
+	rt.sched.ready = append(rt.sched.ready, resumption{t: c.t, values: values})
+	return nil
 }
 
 // drainOps waits for the ops still running when the script ends; Stop has
@@ -413,14 +471,15 @@ end
 
 pcall = function(f, ...)
   if not in_task() then return native_pcall(f, ...) end
-  local co = create(f)
+  -- (a Go function cannot be a coroutine's body in gopher-lua: wrap it)
+  local co = create(function(...) return f(...) end)
   adopt(co)
   return run(co, ...)
 end
 
 xpcall = function(f, handler)
   if not in_task() then return native_xpcall(f, handler) end
-  local co = create(f)
+  local co = create(function() return f() end)
   adopt(co)
   local res = pack(run(co))
   if res[1] then return unpack(res, 1, res.n) end
