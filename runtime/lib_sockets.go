@@ -177,7 +177,7 @@ func socketAccept(a args) int {
 			conn, err = a.rt.adopt(nfd, s.domain, s.sockType, s.protocol)
 		}
 		if err == nil && a.rt.policy != nil {
-			if err = a.rt.policy.checkPeer("accept from", conn); err != nil {
+			if err = a.rt.policy.checkPeer(opAccept, conn); err != nil {
 				a.rt.closeSocket(conn)
 			}
 		}

@@ -64,11 +64,17 @@ func newPolicy(allow, deny []string, lookup func(string) ([]netip.Addr, error)) 
 func parseRule(text string, lookup func(string) ([]netip.Addr, error)) (policyRule, error) {
 	r := policyRule{text: text, portLo: 0, portHi: 65535}
 	if glob, ok := strings.CutPrefix(text, "unix:"); ok {
-		abs, err := filepath.Abs(glob)
-		if err != nil {
-			return r, fmt.Errorf("rule %q: %v", text, err)
+		if !strings.HasPrefix(glob, "@") { // "@name": abstract sockets, as written
+			abs, err := filepath.Abs(glob)
+			if err != nil {
+				return r, fmt.Errorf("rule %q: %v", text, err)
+			}
+			glob = abs
 		}
-		r.unixGlob = abs
+		if _, err := filepath.Match(glob, ""); err != nil {
+			return r, fmt.Errorf("rule %q: bad pattern: %v", text, err)
+		}
+		r.unixGlob = glob
 		return r, nil
 	}
 	host, port := text, ""
@@ -159,6 +165,14 @@ func (r policyRule) matchesPath(path string) bool {
 	return ok
 }
 
+// The calls the policy decides, as its messages name them.
+const (
+	opConnect = "connect to"
+	opBind    = "bind to"
+	opSend    = "send to"
+	opAccept  = "accept from"
+)
+
 // check decides a call on a socket address; op names it for the message.
 // Every form an address can take reaches the same rules: IPv4-mapped IPv6 is
 // unmapped, and the unspecified address (which connect and sendto treat as
@@ -179,13 +193,13 @@ func (p *policy) check(op string, sa unix.Sockaddr) error {
 	default:
 		return nil
 	}
-	if ip := ips[0]; ip.IsUnspecified() && op != "bind" {
+	if ip := ips[0]; ip.IsUnspecified() && op != opBind {
 		ips = append(ips, netip.MustParseAddr("127.0.0.1"), netip.IPv6Loopback())
 	}
 	for _, ip := range ips {
 		for _, r := range p.deny {
 			if r.matchesIP(ip, port) {
-				return errPolicy{fmt.Sprintf("%s to %s denied by --deny %s", op, joinHostPort(afInet, ip.String(), port), r.text)}
+				return errPolicy{fmt.Sprintf("%s %s denied by --deny %s", op, joinHostPort(afInet, ip.String(), port), r.text)}
 			}
 		}
 	}
@@ -198,24 +212,29 @@ func (p *policy) check(op string, sa unix.Sockaddr) error {
 			allowed = allowed || r.matchesIP(ip, port)
 		}
 		if !allowed {
-			return errPolicy{fmt.Sprintf("%s to %s matches no --allow rule", op, joinHostPort(afInet, ip.String(), port))}
+			return errPolicy{fmt.Sprintf("%s %s matches no --allow rule", op, joinHostPort(afInet, ip.String(), port))}
 		}
 	}
 	return nil
 }
 
 func (p *policy) checkPath(op, name string) error {
-	if strings.HasPrefix(name, "@") || name == "" {
-		name = "@" + strings.TrimPrefix(name, "@") // abstract: matched as written
-	} else if abs, err := filepath.Abs(name); err == nil {
-		name = abs
-		if real, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
-			name = filepath.Join(real, filepath.Base(abs))
+	name = kernelPath(name)
+	if !strings.HasPrefix(name, "@") {
+		if abs, err := filepath.Abs(name); err == nil {
+			name = abs
+			// connect(2) follows symlinks all the way, bind(2) creates the
+			// last component: resolve the whole path, or its directory.
+			if real, err := filepath.EvalSymlinks(abs); err == nil {
+				name = real
+			} else if real, err := filepath.EvalSymlinks(filepath.Dir(abs)); err == nil {
+				name = filepath.Join(real, filepath.Base(abs))
+			}
 		}
 	}
 	for _, r := range p.deny {
 		if r.matchesPath(name) {
-			return errPolicy{fmt.Sprintf("%s to %s denied by --deny %s", op, name, r.text)}
+			return errPolicy{fmt.Sprintf("%s %s denied by --deny %s", op, name, r.text)}
 		}
 	}
 	if len(p.allow) == 0 {
@@ -226,11 +245,32 @@ func (p *policy) checkPath(op, name string) error {
 			return nil
 		}
 	}
-	return errPolicy{fmt.Sprintf("%s to %s matches no --allow rule", op, name)}
+	return errPolicy{fmt.Sprintf("%s %s matches no --allow rule", op, name)}
 }
 
-// checkPeer decides an accepted connection by its peer's address.
+// kernelPath is the name the kernel will use for a Unix socket address: a
+// leading NUL (or x/sys's "@") makes it abstract, written "@name"; for a
+// path, the kernel stops at the first NUL.
+func kernelPath(name string) string {
+	switch {
+	case name == "" || name[0] == '@':
+		return "@" + strings.TrimPrefix(name, "@")
+	case name[0] == 0:
+		return "@" + name[1:]
+	}
+	if i := strings.IndexByte(name, 0); i >= 0 {
+		return name[:i]
+	}
+	return name
+}
+
+// checkPeer decides an accepted connection by its peer's address. A Unix
+// socket's peer is usually unnamed; the listener's own path was checked
+// when it was bound, so it decides.
 func (p *policy) checkPeer(op string, s *Socket) error {
+	if s.domain == afUnix {
+		return nil
+	}
 	sa, err := unix.Getpeername(s.fd)
 	if err != nil {
 		return err

@@ -97,6 +97,30 @@ func (rt *Runtime) Sandbox(dirs []string) {
 			patterns = append(patterns, filepath.Join(d, "?.lua"), filepath.Join(d, "?", "init.lua"))
 		}
 		pkg.RawSetString("path", lua.LString(strings.Join(patterns, ";")))
+		// require's file loader, checking the file it finds: the script may
+		// change package.path, and a module may be a symlink.
+		if loaders, ok := pkg.RawGetString("loaders").(*lua.LTable); ok {
+			loaders.RawSetInt(2, L.NewFunction(func(L *lua.LState) int {
+				name := strings.ReplaceAll(L.CheckString(1), ".", string(filepath.Separator))
+				path := lua.LVAsString(pkg.RawGetString("path"))
+				var tried []string
+				for _, pattern := range strings.Split(path, ";") {
+					file := strings.ReplaceAll(pattern, "?", name)
+					if !readable(file) {
+						tried = append(tried, "no readable file "+file+" (--sandbox reads only under the script's directory)")
+						continue
+					}
+					fn, err := L.LoadFile(file)
+					if err != nil {
+						raiseAtScript(L, "%v", err)
+					}
+					L.Push(fn)
+					return 1
+				}
+				L.Push(lua.LString("\n\t" + strings.Join(tried, "\n\t")))
+				return 1
+			}))
+		}
 	}
 }
 

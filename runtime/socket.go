@@ -194,7 +194,7 @@ func retryEINTR(f func() error) error {
 }
 
 func (rt *Runtime) bind(s *Socket, sa unix.Sockaddr) error {
-	if err := rt.policy.check("bind", sa); err != nil {
+	if err := rt.policy.check(opBind, sa); err != nil {
 		return err
 	}
 	return unix.Bind(s.fd, sa)
@@ -221,7 +221,7 @@ func (rt *Runtime) acceptFD(s *Socket, wait bool) (int, error) {
 // outcome: SO_SNDTIMEO bounds the wait (EINPROGRESS when it expires, as Linux
 // does), and the final error comes from SO_ERROR.
 func (rt *Runtime) connect(s *Socket, sa unix.Sockaddr, wait bool) error {
-	if err := rt.policy.check("connect", sa); err != nil {
+	if err := rt.policy.check(opConnect, sa); err != nil {
 		return err
 	}
 	err := retryEINTR(func() error { return unix.Connect(s.fd, sa) })
@@ -450,7 +450,7 @@ func zeroSockaddr(domain int) unix.Sockaddr {
 
 // sendto is one datagram (or stream write) to an explicit address.
 func (rt *Runtime) sendto(s *Socket, data []byte, flags int, to unix.Sockaddr, wait bool) (int, error) {
-	if err := rt.policy.check("sendto", to); err != nil {
+	if err := rt.policy.check(opSend, to); err != nil {
 		return 0, err
 	}
 	kflags := flags&^unix.MSG_DONTWAIT | noSignal
