@@ -74,3 +74,12 @@ echo("-- nil sets stay nil, an empty table stays empty\n")
 r, w, e = { a }, {}, nil
 show("select", socket_select(r, w, e, 0))
 show("sets", r, w, e)
+echo("-- urgent (MSG_OOB) data puts a connection in the except set\n")
+local srv2, c2, k2 = pair("2")
+show("send oob", socket_send(c2, "ab!", 3, MSG_OOB))
+waitbytes(k2, 2)
+r, w, e = { k2 }, nil, { k2, c2 }
+show("select", socket_select(r, w, e, 1))
+show("sets", r, w, e)
+show("recv oob", socket_recv(k2, 10, MSG_OOB))
+show("recv", socket_recv(k2, 10, 0))

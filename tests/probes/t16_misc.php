@@ -93,3 +93,9 @@ show("connect to a missing path", socket_connect(socket_create(AF_UNIX, SOCK_STR
 unlink($path);
 echo "-- close returns nothing\n";
 show("close", socket_close($uc));
+echo "-- the peer's address outlives its close; shutdown on a listener\n";
+socket_close($cli);
+waitr($conn);
+$ok = socket_getpeername($conn, $a, $p);
+show("getpeername after the peer closed", $ok, $a, $p > 0);
+show("shutdown listener", socket_shutdown($srv, 2));
