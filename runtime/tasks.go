@@ -454,23 +454,31 @@ func sleepFunc(a args) int {
 // child's yields are passed up to the scheduler, and its resumptions down).
 // Outside tasks, and where yielding is impossible, they are Lua's own.
 const taskPcallLua = `
-local native_pcall, native_xpcall, in_task, adopt, release = ...
+local native_pcall, native_xpcall, in_task, adopt, release, relocate = ...
 local create, resume, yield, status = coroutine.create, coroutine.resume, coroutine.yield, coroutine.status
 local select, unpack = select, unpack
 
 local function pack(...) return {n = select("#", ...), ...} end
 
+-- An error raised by a Go function called directly (pcall(error, "x"),
+-- pcall(require, "m")) is positioned at this file's line; relocate moves it
+-- to the script's line that called pcall.
+local function fixpos(ok, ...)
+  if ok then return ok, ... end
+  return false, relocate((...))
+end
+
 local function run(co, ...)
   local res = pack(resume(co, ...))
   while true do
-    if not res[1] then release(co) return false, res[2] end
+    if not res[1] then release(co) return false, relocate(res[2]) end
     if status(co) == "dead" then release(co) return true, unpack(res, 2, res.n) end
     res = pack(resume(co, yield(unpack(res, 2, res.n))))
   end
 end
 
 pcall = function(f, ...)
-  if not in_task() then return native_pcall(f, ...) end
+  if not in_task() then return fixpos(native_pcall(f, ...)) end
   -- (a Go function cannot be a coroutine's body in gopher-lua: wrap it)
   local co = create(function(...) return f(...) end)
   adopt(co)
@@ -478,7 +486,7 @@ pcall = function(f, ...)
 end
 
 xpcall = function(f, handler)
-  if not in_task() then return native_xpcall(f, handler) end
+  if not in_task() then return native_xpcall(f, function(e) return handler(relocate(e)) end) end
   local co = create(function() return f() end)
   adopt(co)
   local res = pack(run(co))
@@ -508,13 +516,29 @@ func (rt *Runtime) installTaskPcall() {
 		delete(rt.sched.threads, L.CheckThread(1))
 		return 0
 	})
+	prefix := internalChunk + ":"
+	relocate := L.NewFunction(func(L *lua.LState) int {
+		msg, ok := L.Get(1).(lua.LString)
+		if !ok || !strings.HasPrefix(string(msg), prefix) {
+			L.Push(L.Get(1))
+			return 1
+		}
+		rest := strings.TrimLeft(string(msg)[len(prefix):], "0123456789")
+		rest = strings.TrimPrefix(rest, ": ")
+		if file, line := scriptPosition(L); line > 0 {
+			rest = fmt.Sprintf("%s:%d: %s", file, line, rest)
+		}
+		L.Push(lua.LString(rest))
+		return 1
+	})
 	L.Push(fn)
 	L.Push(L.GetGlobal("pcall"))
 	L.Push(L.GetGlobal("xpcall"))
 	L.Push(inTask)
 	L.Push(adopt)
 	L.Push(release)
-	L.Call(5, 0)
+	L.Push(relocate)
+	L.Call(6, 0)
 }
 
 func taskToString(L *lua.LState) int {
