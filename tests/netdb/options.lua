@@ -79,7 +79,6 @@ check("tcp4", "SOL_TCP", "TCP_KEEPIDLE", { 60, "30", 0, 40000 })
 check("tcp4", "SOL_TCP", "TCP_KEEPINTVL", { 10, 0 })
 check("tcp4", "SOL_TCP", "TCP_KEEPCNT", { 3, 0, 200 })
 check("tcp4", "SOL_TCP", "TCP_DEFER_ACCEPT", { 5, 30, 0, -1 })
-check("tcp4", "SOL_TCP", "TCP_NOTSENT_LOWAT", { 16384, 0 })
 check("tcp4", "SOL_TCP", "TCP_CONGESTION", { "reno", "cubic", "nosuchalgo", 5, "", "reno" })
 check("tcp6", "SOL_TCP", "TCP_CONGESTION", { "reno" })
 check("tcp4", "SOL_TCP", 9999, { 1 })
@@ -223,20 +222,15 @@ local b = sock("tcp4")
 socket_set_option(b, SOL_SOCKET, SO_BINDTODEVICE, "lo")
 show("bound to lo connect", socket_connect(b, "127.0.0.1", port))
 
--- PHP picks the value format by option number at every level but
--- IPPROTO_IP and IPPROTO_IPV6 (and TCP_CONGESTION): 25 is SO_BINDTODEVICE's
--- number, so SOL_TCP's TCP_NOTSENT_LOWAT (25) gets an empty string for an
--- int; 21 is SO_SNDTIMEO's, so SOL_TCP 21 wants {sec, usec}; IPPROTO_IP 13
--- and IPPROTO_IPV6 25 are plain ints.
+-- PHP 8.2 picks the value format by option number at every level but
+-- IPPROTO_IP and IPPROTO_IPV6: SOL_TCP's TCP_NOTSENT_LOWAT (25, SO_BINDTODEVICE's
+-- number) is sent as an empty string and fails, SOL_TCP 21 (SO_SNDTIMEO's)
+-- wants {sec, usec}. sockrun deliberately keys on the level as well (README,
+-- "Where sockrun deliberately differs"), so those cases are not compared here;
+-- TestOptionsContract checks sockrun's behaviour.
 section("level-blind value formats")
-attempt("TCP_NOTSENT_LOWAT 16384", function()
-	return socket_set_option(sock("tcp4"), SOL_TCP, TCP_NOTSENT_LOWAT, 16384)
-end)
 attempt("IPV6_RECVERR 1", function()
 	return socket_set_option(sock("udp6"), IPPROTO_IPV6, 25, 1)
-end)
-attempt("SOL_TCP 21 5", function()
-	return socket_set_option(sock("tcp4"), SOL_TCP, 21, 5)
 end)
 attempt("IPPROTO_IP 13 5", function()
 	return socket_set_option(sock("udp4"), IPPROTO_IP, 13, 5)
