@@ -35,9 +35,9 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := pflag.NewFlagSet("sockrun", pflag.ContinueOnError)
 	flags.SetInterspersed(false) // flags after the script are the script's
 	flags.SetOutput(io.Discard)
-	code := flags.StringP("execute", "e", "", "run CODE instead of a script file")
+	code := flags.StringP("execute", "e", "", "run `CODE` instead of a script file")
 	quiet := flags.BoolP("quiet", "q", false, "print no PHP-style warnings on stderr (errors still print)")
-	timeout := flags.Duration("timeout", 0, "end the script after this long (e.g. 30s), closing every socket; exit status 124")
+	timeout := flags.Duration("timeout", 0, "end the script after `DURATION` (e.g. 30s), closing every socket; exit status 124")
 	modulePath := flags.StringArrayP("path", "I", nil, "also look for require()d modules in `DIR` (repeatable; $SOCKRUN_PATH adds more, colon-separated)")
 	allow := flags.StringArray("allow", nil, "let the script reach only addresses matching `RULE` (repeatable): ADDR, CIDR, HOST, *, with :PORT or :LO-HI; unix:PATTERN")
 	deny := flags.StringArray("deny", nil, "never let the script reach `RULE` (repeatable; same forms as --allow; deny wins)")
@@ -47,7 +47,7 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	trace := flags.Bool("trace", false, "trace every socket call on stderr: file:line, arguments, results, errno, data")
 	traceFile := flags.String("trace-file", "", "write the --trace lines to `FILE` instead of stderr (implies --trace)")
 	fatalTasks := flags.Bool("fatal-task-errors", false, "end the script when any task fails (default: report the error and go on)")
-	dns := flags.String("dns", os.Getenv("SOCKRUN_DNS"), "send every host-name lookup to this DNS server (HOST[:PORT]; default $SOCKRUN_DNS, else the system's)")
+	dns := flags.String("dns", os.Getenv("SOCKRUN_DNS"), "send every host-name lookup to the DNS server at `HOST[:PORT]` (default $SOCKRUN_DNS, else the system's)")
 	version := flags.Bool("version", false, "print the version and exit")
 	help := flags.BoolP("help", "h", false, "print this help and exit")
 
