@@ -614,3 +614,39 @@ func TestTLSServerTasks(t *testing.T) {
 	}
 	p.waitLine(`^served 20$`)
 }
+
+// TestTLSSelectWhileAnotherTaskReads: a task is parked in socket_read on a
+// TLS socket while the main chunk polls the same socket with
+// socket_select(..., 0). The poll must return at once (nothing is there)
+// and must not stop the scheduler: the main chunk then asks the peer for
+// data, which the parked reader must receive.
+func TestTLSSelectWhileAnotherTaskReads(t *testing.T) {
+	t.Parallel()
+	pki := hpNewCA(t)
+	cert, _, _ := pki.leaf(t, "concurrent")
+	peer := hpStartTLSPeer(t, &tls.Config{Certificates: []tls.Certificate{cert}}, func(conn *tls.Conn) {
+		r := bufio.NewReader(conn)
+		if line, err := r.ReadString('\n'); err == nil && line == "now\n" {
+			conn.Write([]byte("data for the reader\n"))
+		}
+		io.Copy(io.Discard, r)
+	})
+	script := `
+local s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP)
+assert(socket_connect(s, "127.0.0.1", tonumber(arg[1])))
+assert(socket_enable_crypto(s, true, {cafile = arg[2], peer_name = "localhost"}))
+local reader = spawn(function() return socket_read(s, 100), socket_last_error(s) end)
+sleep(0.05) -- the reader is parked in its read by now
+local t0 = microtime(true)
+local r = {s}
+local n = socket_select(r, nil, nil, 0)
+print("select", n, microtime(true) - t0 < 1)
+socket_write(s, "now\n")
+print("reader", wait(reader))
+`
+	res := runSockrun(t, "--timeout", "5s", writeFile(t, "concurrent.lua", script), peer.port, pki.caFile)
+	want := "select\t0\ttrue\nreader\ttrue\tdata for the reader\n\t0\n"
+	if res.code != 0 || res.stdout != want {
+		t.Fatalf("exit %d (124: deadlocked until --timeout)\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", res.code, res.stdout, want, res.stderr)
+	}
+}
