@@ -760,12 +760,25 @@ func TestHTTPServerProtocolErrors(t *testing.T) {
 		t.Errorf("HTTP/1.0 body: %q", out)
 	}
 
+	// A client that resets in the middle of a download costs its task only.
+	for range 3 {
+		c := dialTCP(t, s.addr)
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.Write([]byte("GET /data.bin HTTP/1.1\r\nHost: x\r\n\r\n"))
+		io.ReadFull(c, make([]byte, 1000))
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	}
+
 	// The server is still fine after all that.
 	conn := dialTCP(t, s.addr)
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	conn.Write([]byte("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"))
 	if resp, body := hpReadResponse(t, bufio.NewReader(conn), "GET"); resp.StatusCode != 200 || body != string(files["hello.txt"]) {
 		t.Errorf("after the errors: %d %q", resp.StatusCode, body)
+	}
+	if strings.Contains(s.Stderr(), "sockrun:") {
+		t.Errorf("errors on the server's stderr:\n%s", s.Stderr())
 	}
 }
 
