@@ -636,7 +636,7 @@ local s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP)
 assert(socket_connect(s, "127.0.0.1", tonumber(arg[1])))
 assert(socket_enable_crypto(s, true, {cafile = arg[2], peer_name = "localhost"}))
 local reader = spawn(function() return socket_read(s, 100), socket_last_error(s) end)
-sleep(0.05) -- the reader is parked in its read by now
+coroutine.yield() -- the reader runs first and parks in its read
 local t0 = microtime(true)
 local r = {s}
 local n = socket_select(r, nil, nil, 0)
