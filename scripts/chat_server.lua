@@ -90,7 +90,8 @@ local function read_line(c)
     if nl and nl <= MAX_LINE + 1 then
       local line = c.input:sub(1, nl - 1)
       c.input = c.input:sub(nl + 1)
-      return (line:gsub("\r$", ""))
+      if line:byte(-1) == 13 then line = line:sub(1, -2) end -- CR LF from telnet
+      return line
     elseif #c.input >= MAX_LINE then
       local line = c.input:sub(1, MAX_LINE)
       c.input = c.input:sub(MAX_LINE + 1)
@@ -127,11 +128,20 @@ local function who()
   return #nicks .. " online: " .. table.concat(nicks, ", ")
 end
 
-local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+-- trim drops leading and trailing blanks. (Byte loops: gopher-lua's
+-- patterns are slow on long lines, and "%s*$" after ".-" is quadratic.)
+local blank = {[9] = true, [10] = true, [11] = true, [12] = true, [13] = true, [32] = true}
+local function trim(s)
+  local i, j = 1, #s
+  while i <= j and blank[s:byte(i)] do i = i + 1 end
+  while j >= i and blank[s:byte(j)] do j = j - 1 end
+  return s:sub(i, j)
+end
 
 -- command handles a line starting with "/"; it returns false on /quit.
 local function command(c, line)
-  local name, rest = line:match("^/(%S*)%s*(.-)%s*$")
+  local name = line:match("^/(%S*)")
+  local rest = trim(line:sub(#name + 2))
   name = name:lower()
   if name == "quit" then
     send(c, "Bye!\n")

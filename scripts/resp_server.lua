@@ -59,6 +59,7 @@ end
 -- no "+" or spaces, within 64 bits.
 local function is_int64(s)
   if s == "0" then return true end
+  if #s > 20 then return false end -- before any pattern: values can be huge
   local neg, digits = s:match("^(%-?)([1-9]%d*)$")
   if not digits or #digits > 19 then return false end
   if #digits < 19 then return true end
@@ -264,6 +265,7 @@ end
 ---------------------------------------------------------------- the protocol
 
 local escapes = {n = "\n", r = "\r", t = "\t", b = "\b", a = "\a"}
+local space = {[" "] = true, ["\t"] = true, ["\n"] = true, ["\r"] = true, ["\v"] = true, ["\f"] = true}
 
 -- split_inline splits an inline request as Redis's sdssplitargs does:
 -- words separated by spaces, "double quotes" with \n \r \t \b \a \xHH and
@@ -271,7 +273,7 @@ local escapes = {n = "\n", r = "\r", t = "\t", b = "\b", a = "\a"}
 local function split_inline(line)
   local args, i, n = {}, 1, #line
   while true do
-    while i <= n and line:sub(i, i):find("^%s") do i = i + 1 end
+    while i <= n and space[line:sub(i, i)] do i = i + 1 end
     if i > n then return args end
     local word, inq, insq = {}, false, false
     while true do
@@ -287,7 +289,7 @@ local function split_inline(line)
           local e = line:sub(i, i)
           word[#word + 1] = escapes[e] or e
         elseif c == '"' then
-          if i < n and not line:sub(i + 1, i + 1):find("^%s") then return nil end
+          if i < n and not space[line:sub(i + 1, i + 1)] then return nil end
           inq = false
         else
           word[#word + 1] = c
@@ -298,12 +300,12 @@ local function split_inline(line)
           word[#word + 1] = "'"
           i = i + 1
         elseif c == "'" then
-          if i < n and not line:sub(i + 1, i + 1):find("^%s") then return nil end
+          if i < n and not space[line:sub(i + 1, i + 1)] then return nil end
           insq = false
         else
           word[#word + 1] = c
         end
-      elseif c == "" or c:find("^%s") then
+      elseif c == "" or space[c] then
         break
       elseif c == '"' then
         inq = true
@@ -328,7 +330,9 @@ local function parse(buf, pos)
       if #buf - pos + 1 > MAX_INLINE then return false, "Protocol error: too big inline request" end
       return nil, 0
     end
-    local args = split_inline((buf:sub(pos, nl - 1):gsub("\r$", "")))
+    local last = nl - 1
+    if last >= pos and buf:byte(last) == 13 then last = last - 1 end
+    local args = split_inline(buf:sub(pos, last))
     if not args then return false, "Protocol error: unbalanced quotes in request" end
     return args, nl + 1
   end

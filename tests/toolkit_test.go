@@ -374,6 +374,30 @@ func TestChatClientVanishes(t *testing.T) {
 	}
 }
 
+// Lines full of blanks are handled in linear time: with a pattern like
+// "^/(%S*)%s*(.-)%s*$" one such /nick line took gopher-lua about 4 s, during
+// which no other client was served.
+func TestChatBlankHeavyLines(t *testing.T) {
+	_, addr := tkServer(t, "scripts/chat_server.lua", "127.0.0.1", "0")
+	room := tkChatRoom(t, addr, "typist", "other")
+	typist, other := room[0], room[1]
+	start := time.Now()
+	nick := "a" + strings.Repeat(" ", 4085) + "b"
+	for i := 0; i < 3; i++ {
+		typist.send("/nick " + nick + "\n")
+	}
+	typist.send(strings.Repeat(" ", 2000) + "spaced out" + strings.Repeat(" \t", 1000) + "\n")
+	other.send("/who\n")
+	other.expectLine("typist: " + strings.Repeat(" ", 2000) + "spaced out" + strings.Repeat(" \t", 1000))
+	other.expectLine("2 online: other, typist")
+	for i := 0; i < 3; i++ {
+		typist.expectLine("A nickname is 1-32 letters, digits, '_', '-' or '.'.")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("four long lines took %v", d)
+	}
+}
+
 // Three nc users: join, talk, rename, /who, /quit, and one killed.
 func TestChatNetcat(t *testing.T) {
 	nc := requireTool(t, "nc")
