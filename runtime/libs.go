@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -39,6 +40,8 @@ func openLibs(rt *Runtime) {
 		L.Push(lua.LString(lib.name))
 		L.Call(1, 0)
 	}
+
+	L.GetGlobal("table").(*lua.LTable).RawSetString("concat", L.NewFunction(tableConcat))
 
 	mt := L.NewTypeMetatable(socketTypeName)
 	mt.RawSetString("__tostring", L.NewFunction(socketToString))
@@ -217,4 +220,30 @@ func unsupportedFuncs() []libFunc {
 		}})
 	}
 	return funcs
+}
+
+// tableConcat replaces table.concat: gopher-lua's pushes every element on
+// the Lua stack first, which is quadratic for large tables (70,000 pieces
+// took seconds). Same results and errors as Lua 5.1's.
+func tableConcat(L *lua.LState) int {
+	tbl := L.CheckTable(1)
+	sep := L.OptString(2, "")
+	i := L.OptInt(3, 1)
+	j := L.OptInt(4, tbl.Len())
+	var b strings.Builder
+	for k := i; k <= j; k++ {
+		switch v := tbl.RawGetInt(k).(type) {
+		case lua.LString:
+			b.WriteString(string(v))
+		case lua.LNumber:
+			b.WriteString(v.String())
+		default:
+			L.RaiseError("invalid value (at index %d) in table for 'concat'", k)
+		}
+		if k != j {
+			b.WriteString(sep)
+		}
+	}
+	L.Push(lua.LString(b.String()))
+	return 1
 }

@@ -69,7 +69,8 @@ type Runtime struct {
 	sockets map[*Socket]struct{}
 	wake    *wakePipe
 
-	sched *scheduler
+	sched    *scheduler
+	taskBody *lua.LFunction // runs each task's function (see taskPcallLua)
 
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -205,7 +206,12 @@ func (rt *Runtime) run(fn *lua.LFunction, script string, args []string) int {
 	for i, a := range args {
 		values[i] = lua.LString(a)
 	}
-	return rt.finish(rt.runTasks(fn, values))
+	status := rt.finish(rt.runTasks(fn, values))
+	// Tasks may still be parked (the main chunk failed, or a task did with
+	// --fatal-task-errors): end their calls before anything is closed.
+	rt.Stop(status, "")
+	rt.drainOps()
+	return status
 }
 
 // finish turns the end of the script into an exit status, printing why once.
@@ -253,7 +259,7 @@ func stackTrace(L *lua.LState, from int) string {
 		switch {
 		case dbg.What == "G":
 			out += fmt.Sprintf("\n\t[G]: in function '%s'", orUnknown(dbg.Name))
-		case dbg.What == "main" && dbg.LineDefined == 0:
+		case dbg.What != "G" && dbg.LineDefined == 0:
 			out += fmt.Sprintf("\n\t%s: in main chunk", where)
 		case dbg.Name != "" && dbg.What != "main":
 			out += fmt.Sprintf("\n\t%s: in function '%s'", where, dbg.Name)

@@ -67,18 +67,24 @@ type resumption struct {
 }
 
 type scheduler struct {
-	threads  map[*lua.LState]*task // task threads and their pcall children
-	nextID   int
-	ready    []resumption
-	finished []completion // ops done without a goroutine, queued for fairness
-	live     int          // tasks not finished
-	parked   int          // ops running on goroutines
-	done     chan completion
-	fatal    bool // an error in any task ends the script
+	threads    map[*lua.LState]*task  // task threads and their pcall children
+	tracebacks map[*lua.LState]string // where each thread's last error was raised
+	nextID     int
+	ready      []resumption
+	finished   []completion // ops done without a goroutine, queued for fairness
+	live       int          // tasks not finished
+	parked     int          // ops running on goroutines
+	done       chan completion
+	fatal      bool // an error in any task ends the script
 }
 
 func newScheduler(fatal bool) *scheduler {
-	return &scheduler{threads: make(map[*lua.LState]*task), done: make(chan completion), fatal: fatal}
+	return &scheduler{
+		threads:    make(map[*lua.LState]*task),
+		tracebacks: make(map[*lua.LState]string),
+		done:       make(chan completion),
+		fatal:      fatal,
+	}
 }
 
 const taskTypeName = "Task"
@@ -98,7 +104,9 @@ func (rt *Runtime) spawn(fn *lua.LFunction, args []lua.LValue, callDepth int) *t
 	co, _ := rt.L.NewThread()
 	rt.L.Options.CallStackSize = mainCallDepth
 	s.nextID++
-	t := &task{id: s.nextID, co: co, fn: fn, args: args}
+	// Every task runs its function through the body wrapper (see
+	// taskPcallLua), so a waiting call in tail position cannot end it.
+	t := &task{id: s.nextID, co: co, fn: rt.taskBody, args: append([]lua.LValue{fn}, args...)}
 	t.ud = rt.L.NewUserData()
 	t.ud.Value = t
 	t.ud.Metatable = rt.L.GetTypeMetatable(taskTypeName)
@@ -194,7 +202,6 @@ func (rt *Runtime) runTasks(fn *lua.LFunction, args []lua.LValue) error {
 	s := rt.sched
 	main := rt.spawn(fn, args, mainCallDepth)
 	main.isMain = true
-	defer rt.drainOps()
 	for {
 		// Finished ops join the queue before every resumption, so a task
 		// that keeps running (yielding, or finding data ready each time)
@@ -252,6 +259,9 @@ func (rt *Runtime) gatherCompletions() error {
 
 // complete pushes an op's results and makes its task ready to resume.
 func (rt *Runtime) complete(c completion) error {
+	if c.t.finished {
+		return nil // cannot happen while tasks run through their body wrapper
+	}
 	values, err := rt.collect(c)
 	if err != nil {
 		if rt.Stopping() {
@@ -264,8 +274,8 @@ func (rt *Runtime) complete(c completion) error {
 	return nil
 }
 
-// drainOps waits for the ops still running when the script ends; Stop has
-// made each of them return at once.
+// drainOps waits for the ops still running when the script ends; Stop
+// makes each of them return at once.
 func (rt *Runtime) drainOps() {
 	for rt.sched.parked > 0 {
 		<-rt.sched.done
@@ -320,10 +330,16 @@ func (rt *Runtime) resume(r resumption) error {
 		}
 		return nil
 	case lua.ResumeOK:
-		rt.taskEnded(t, false, values)
+		n, _ := values[0].(lua.LNumber) // the count the task body prepends
+		rt.taskEnded(t, false, values[1:1+int(n)])
 		return nil
 	}
-	msg := errorText(err) + "\n" + stackTrace(t.co, 0)
+	trace, ok := rt.sched.tracebacks[t.co]
+	if !ok {
+		trace = stackTrace(t.co, 0)
+	}
+	delete(rt.sched.tracebacks, t.co)
+	msg := errorText(err) + "\n" + trace
 	if t.isMain {
 		rt.taskEnded(t, true, []lua.LValue{lua.LString(msg)})
 		return &scriptError{msg}
@@ -454,7 +470,7 @@ func sleepFunc(a args) int {
 // child's yields are passed up to the scheduler, and its resumptions down).
 // Outside tasks, and where yielding is impossible, they are Lua's own.
 const taskPcallLua = `
-local native_pcall, native_xpcall, in_task, adopt, release, relocate = ...
+local native_pcall, native_xpcall, in_task, adopt, release, relocate, set_task_body, keep_traceback = ...
 local create, resume, yield, status = coroutine.create, coroutine.resume, coroutine.yield, coroutine.status
 local select, unpack = select, unpack
 
@@ -477,19 +493,37 @@ local function run(co, ...)
   end
 end
 
+-- body runs f as a coroutine's body. It calls f in no tail position: a Go
+-- function that yields from a tail call removes its caller's frame in
+-- gopher-lua, and if that caller were the coroutine's base, the coroutine
+-- would look finished while its call is still waiting. (Go functions also
+-- cannot be a coroutine's body at all in gopher-lua.)
+local function body(task, ...)
+  keep_traceback()
+  local r = pack(task(...))
+  return unpack(r, 1, r.n)
+end
+
+-- A task's body also returns how many values the task returned: gopher-lua's
+-- Resume reports "nothing" as one nil.
+set_task_body(function(task, ...)
+  keep_traceback()
+  local r = pack(task(...))
+  return r.n, unpack(r, 1, r.n)
+end)
+
 pcall = function(f, ...)
   if not in_task() then return fixpos(native_pcall(f, ...)) end
-  -- (a Go function cannot be a coroutine's body in gopher-lua: wrap it)
-  local co = create(function(...) return f(...) end)
+  local co = create(body)
   adopt(co)
-  return run(co, ...)
+  return run(co, f, ...)
 end
 
 xpcall = function(f, handler)
   if not in_task() then return native_xpcall(f, function(e) return handler(relocate(e)) end) end
-  local co = create(function() return f() end)
+  local co = create(body)
   adopt(co)
-  local res = pack(run(co))
+  local res = pack(run(co, f))
   if res[1] then return unpack(res, 1, res.n) end
   return false, handler(res[2])
 end
@@ -513,7 +547,9 @@ func (rt *Runtime) installTaskPcall() {
 		return 0
 	})
 	release := L.NewFunction(func(L *lua.LState) int {
-		delete(rt.sched.threads, L.CheckThread(1))
+		co := L.CheckThread(1)
+		delete(rt.sched.threads, co)
+		delete(rt.sched.tracebacks, co)
 		return 0
 	})
 	prefix := internalChunk + ":"
@@ -538,7 +574,20 @@ func (rt *Runtime) installTaskPcall() {
 	L.Push(adopt)
 	L.Push(release)
 	L.Push(relocate)
-	L.Call(6, 0)
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		rt.taskBody = L.CheckFunction(1)
+		return 0
+	}))
+	// keep_traceback makes an error in this thread record the stack where it
+	// was raised, before gopher-lua unwinds it.
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		L.Panic = func(L *lua.LState) {
+			rt.sched.tracebacks[L] = stackTrace(L, 0)
+			panic(&lua.ApiError{Type: lua.ApiErrorRun, Object: L.Get(-1)})
+		}
+		return 0
+	}))
+	L.Call(8, 0)
 }
 
 func taskToString(L *lua.LState) int {
