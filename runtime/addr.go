@@ -127,6 +127,9 @@ func inetAton(s string) (netip.Addr, bool) {
 	return netip.AddrFrom4(b), true
 }
 
+// maxHostName is MAXFQDNLEN: PHP looks up no longer name.
+const maxHostName = 255
+
 // numericIPv4 is how PHP 8.2 reads an IPv4 address before any lookup:
 // inet_pton's dotted quad, or (glibc gethostbyname's shortcut) a name of
 // digits and dots only, read by inet_aton's decimal and octal rules ("127.1",
@@ -192,6 +195,12 @@ func (rt *Runtime) resolve6(host string) (netip.Addr, error) {
 // sockaddr builds the socket address for a PHP (address, port) pair on s's
 // family. Ports wrap modulo 65536, as PHP's htons((unsigned short) port).
 func (rt *Runtime) sockaddr(s *Socket, address string, port int) (unix.Sockaddr, error) {
+	if i := strings.IndexByte(address, 0); i >= 0 && s.domain != afUnix {
+		address = address[:i] // PHP hands the address on as a C string
+	}
+	if len(address) > maxHostName && s.domain != afUnix {
+		return nil, hostUnknown // PHP refuses it before any lookup, h_errno 0
+	}
 	switch s.domain {
 	case afInet:
 		ip, err := rt.resolve4(address)

@@ -581,7 +581,7 @@ func socketStrerror(a args) int {
 
 // checkHostLength is PHP's guard in gethostbyname(l).
 func (a args) hostTooLong(name string) bool {
-	if len(name) > 255 {
+	if len(name) > maxHostName {
 		a.warn("Host name cannot be longer than 255 characters")
 		return true
 	}

@@ -244,6 +244,12 @@ func (rt *Runtime) connect(s *Socket, sa unix.Sockaddr, wait bool) error {
 	if err == unix.EAGAIN {
 		return unix.EINPROGRESS
 	}
+	if err == nil {
+		// Linux marks the socket connected only in connect(2) itself (a
+		// blocking connect does it before returning): one more call does,
+		// so that a later socket_connect fails with EISCONN, as in PHP.
+		unix.Connect(s.fd, sa) //nolint:errcheck // 0 or EISCONN: both mean connected
+	}
 	return err
 }
 
