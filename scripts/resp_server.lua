@@ -372,8 +372,9 @@ end
 ---------------------------------------------------------------- clients
 
 -- serve answers one client's requests until it leaves, QUITs or breaks the
--- protocol. Data is read in chunks; while a long bulk string is still
--- arriving, the chunks are only collected (no re-parsing, no copying).
+-- protocol. Data is read in chunks; while a long bulk string or line is still
+-- arriving, the chunks are only collected (no re-parsing, no copying), so a
+-- request dribbled in byte by byte costs linear time.
 local function serve(c)
   local _, addr, p = socket_getpeername(c)
   local peer = tostring(addr) .. ":" .. tostring(p)
@@ -383,7 +384,10 @@ local function serve(c)
     if not data or data == "" then break end
     chunks[#chunks + 1] = data
     have = have + #data
-    if have >= need then
+    -- Parse again only when it can get further: the bulk string awaited
+    -- is complete (need), or a line end arrived (need == 0: a request line
+    -- or a length line is incomplete), or the line is already too long.
+    if (need > 0 and have >= need) or (need == 0 and (data:find("\n", 1, true) or have > MAX_INLINE)) then
       buf = buf .. table.concat(chunks)
       chunks, have = {}, #buf
       local replies, pos, close = {}, 1, false

@@ -284,6 +284,15 @@ func TestRespBinaryAndPipelining(t *testing.T) {
 		t.Fatalf("split SET: %q", got)
 	}
 	c.expect(tkBulk("by\r\nte"), "GET", "slow")
+	// An inline request in pieces, CR and LF in separate writes.
+	inline := "ECHO " + strings.Repeat("d", 30000) + "\r"
+	for i := 0; i < len(inline); i += 1000 {
+		c.write(inline[i:min(i+1000, len(inline))])
+	}
+	c.write("\n")
+	if got := c.reply(); got != tkBulk(strings.Repeat("d", 30000)) {
+		t.Fatalf("inline in pieces: %.100q", got)
+	}
 
 	// Pipelining: everything in one write, inline and RESP mixed.
 	var req, want strings.Builder
@@ -416,6 +425,9 @@ func TestRespParityWithRedis(t *testing.T) {
 		{"*1\r\n$x\r\n", 1, true},
 		{"PING\r\nGET \"unterminated\r\nPING\r\n", 2, true},
 		{"ECHO \"closed\"quote\r\n", 1, true},
+		{"ECHO " + strings.Repeat("x", 60000) + "\r\n", 1, false},
+		{strings.Repeat("x", 70000), 1, true},
+		{"*2\r\n$4\r\nECHO\r\n$" + strings.Repeat("9", 70000), 1, true},
 	}
 	run := func(addr, req string, replies int, closes bool) string {
 		c := tkRespDial(t, addr)
