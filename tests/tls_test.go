@@ -636,7 +636,8 @@ local s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP)
 assert(socket_connect(s, "127.0.0.1", tonumber(arg[1])))
 assert(socket_enable_crypto(s, true, {cafile = arg[2], peer_name = "localhost"}))
 local reader = spawn(function() return socket_read(s, 100), socket_last_error(s) end)
-coroutine.yield() -- the reader runs first and parks in its read
+coroutine.yield() -- the reader runs first and goes to wait in its read
+sleep(0.1) -- its goroutine is inside the TLS read by now (nothing to observe from Lua)
 local t0 = microtime(true)
 local r = {s}
 local n = socket_select(r, nil, nil, 0)
