@@ -46,7 +46,7 @@ socket_set_nonblock(sock)
 local WELCOME = "Welcome to php socket server version 1.0 \n" ..
                 "Enter a message and press enter, and i shall reply back \n"
 
-local clients = {}   -- socket -> {name = "addr : port", input = "", output = ""}
+local clients = {}   -- socket -> {name = "addr : port", input = "", output = "", finished = EOF seen}
 local count = 0
 
 local function drop(c, why)
@@ -91,7 +91,11 @@ local function read_client(c)
     if socket_last_error(c) == SOCKET_EAGAIN then return end
     return drop(c, socket_strerror(socket_last_error(c)))
   elseif input == "" then
-    return drop(c, "closed by client")
+    -- The client has finished sending (it may only have shut down its
+    -- writing side): its replies still go out before it is closed.
+    if clients[c].output == "" then return drop(c, "closed by client") end
+    clients[c].finished = true
+    return
   end
   local client = clients[c]
   local buffered = client.input .. input
@@ -123,12 +127,13 @@ local function write_client(c)
     return drop(c, socket_strerror(socket_last_error(c)))
   end
   client.output = client.output:sub(n + 1)
+  if client.finished and client.output == "" then drop(c, "closed by client") end
 end
 
 while true do
   local read, write = {sock}, {}
   for c, client in pairs(clients) do
-    read[#read + 1] = c
+    if not client.finished then read[#read + 1] = c end
     if client.output ~= "" then write[#write + 1] = c end
   end
 
