@@ -197,11 +197,39 @@ func TestRespRedisCli(t *testing.T) {
 		{[]string{"FOO", "bar", "baz"}, "ERR unknown command 'FOO', with args beginning with: 'bar' 'baz'"},
 		{[]string{"CONFIG", "GET", "appendonly"}, "appendonly\nno"},
 	} {
-		r := runProgram(t, "", cli, append([]string{"-h", host, "-p", port}, c.args...)...)
-		if got := strings.TrimRight(r.stdout, "\n "); r.code != 0 || got != c.want {
-			t.Errorf("redis-cli %q: status %d, got %q, want %q (stderr %q)", c.args, r.code, got, c.want, r.stderr)
+		if got := tkRedisCli(t, cli, host, port, c.args...); got != c.want {
+			t.Errorf("redis-cli %q: got %q, want %q", c.args, got, c.want)
 		}
 	}
+
+	// PX 100: gone within a bounded wait, polled with TTL and GET.
+	start := time.Now()
+	if got := tkRedisCli(t, cli, host, port, "SET", "brief", "moment", "PX", "100"); got != "OK" {
+		t.Fatalf("SET PX: %q", got)
+	}
+	for tkRedisCli(t, cli, host, port, "TTL", "brief") != "-2" {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("a PX 100 key still has a TTL after 5 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if d := time.Since(start); d < 100*time.Millisecond {
+		t.Fatalf("a PX 100 key was gone after %v", d)
+	}
+	if got := tkRedisCli(t, cli, host, port, "GET", "brief"); got != "" {
+		t.Fatalf("GET after expiry: %q", got)
+	}
+}
+
+// tkRedisCli runs one redis-cli command and returns its output without the
+// trailing newlines.
+func tkRedisCli(t *testing.T, cli, host, port string, args ...string) string {
+	t.Helper()
+	r := runProgram(t, "", cli, append([]string{"-h", host, "-p", port}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("redis-cli %q: status %d, stderr %q", args, r.code, r.stderr)
+	}
+	return strings.TrimRight(r.stdout, "\n ")
 }
 
 // Keys expire: PX 100 is gone within a bounded wait and never before 100
