@@ -227,5 +227,7 @@ while true do
     local c = {sock = s, peer = tostring(addr) .. ":" .. tostring(p), input = "", out = {}, queued = 0}
     echo(c.peer, " connected\n")
     spawn(session, c)
+  else
+    sleep(0.1) -- out of descriptors, say: do not spin on a listener that stays readable
   end
 end

@@ -431,5 +431,9 @@ echo("Listening on ", bound_address, ":", bound_port, "\n")
 spawn(sweep)
 while true do
   local c = socket_accept(sock)
-  if c then spawn(serve, c) end
+  if c then
+    spawn(serve, c)
+  else
+    sleep(0.1) -- out of descriptors, say: do not spin on a listener that stays readable
+  end
 end
