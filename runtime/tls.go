@@ -14,6 +14,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -31,7 +32,11 @@ import (
 // as readable.
 
 type tlsState struct {
-	conn    *tls.Conn
+	conn *tls.Conn
+	// mu is held by whoever reads the TLS stream: a task's read parked on a
+	// goroutine, or select's probe, which only tries it (a stream another
+	// task is reading is not probed) so that select never waits.
+	mu      sync.Mutex
 	pending []byte
 }
 
@@ -262,6 +267,8 @@ func selfSigned(name string) (tls.Certificate, error) {
 // peer closing).
 func (rt *Runtime) tlsRead(s *Socket, buf []byte, wait bool) (int, error) {
 	st := s.tls
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	if len(st.pending) == 0 {
 		if err := rt.tlsFill(s, wait); err != nil {
 			return 0, err
@@ -272,8 +279,8 @@ func (rt *Runtime) tlsRead(s *Socket, buf []byte, wait bool) (int, error) {
 	return n, nil
 }
 
-// tlsFill reads one batch of plaintext into pending. An empty pending after
-// a nil error means EOF.
+// tlsFill reads one batch of plaintext into pending, with st.mu held. An
+// empty pending after a nil error means EOF.
 func (rt *Runtime) tlsFill(s *Socket, wait bool) error {
 	st := s.tls
 	adapter := st.conn.NetConn().(*sockConn)
@@ -304,6 +311,8 @@ func (rt *Runtime) tlsFill(s *Socket, wait bool) error {
 // MSG_WAITALL reads until buf is full or the stream ends.
 func (rt *Runtime) tlsRecv(s *Socket, buf []byte, flags int, wait bool) (int, error) {
 	st := s.tls
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	want := 1
 	if flags&unix.MSG_WAITALL != 0 && wait {
 		want = len(buf)
@@ -331,6 +340,8 @@ func (rt *Runtime) tlsRecv(s *Socket, buf []byte, flags int, wait bool) (int, er
 // '\n' or '\r', or max bytes; eof when the stream ended first.
 func (rt *Runtime) tlsReadLine(s *Socket, max int) ([]byte, bool, error) {
 	st := s.tls
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	for {
 		if i := indexLineEnd(st.pending, max); i >= 0 || len(st.pending) >= max {
 			n := min(max, len(st.pending))
@@ -365,9 +376,14 @@ func indexLineEnd(b []byte, max int) int {
 // tlsReadable probes a TLS socket for select: pending plaintext, or a
 // record that can be read without waiting, makes it readable.
 func (rt *Runtime) tlsReadable(s *Socket) bool {
-	if len(s.tls.pending) > 0 {
+	st := s.tls
+	if !st.mu.TryLock() {
+		return false // another task is reading it: what arrives is that task's
+	}
+	defer st.mu.Unlock()
+	if len(st.pending) > 0 {
 		return true
 	}
 	err := rt.tlsFill(s, false)
-	return len(s.tls.pending) > 0 || err != unix.EAGAIN
+	return len(st.pending) > 0 || err != unix.EAGAIN
 }
