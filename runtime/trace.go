@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -109,9 +110,10 @@ func (tc *traceCall) formatValue(v lua.LValue, dir string) string {
 	return v.String()
 }
 
-// formatTable shows a table's values (sockets by number), as a select set.
+// formatTable shows a table's values (sockets by number), as a select set;
+// named fields come after, sorted, so the same table always reads the same.
 func formatTable(t *lua.LTable) string {
-	var parts []string
+	var parts, named []string
 	t.ForEach(func(k, v lua.LValue) {
 		text := v.String()
 		if ud, ok := v.(*lua.LUserData); ok {
@@ -120,11 +122,13 @@ func formatTable(t *lua.LTable) string {
 			}
 		}
 		if _, ok := k.(lua.LNumber); !ok {
-			text = lua.LVAsString(k) + "=" + text
+			named = append(named, lua.LVAsString(k)+"="+text)
+			return
 		}
 		parts = append(parts, text)
 	})
-	return "{" + strings.Join(parts, ", ") + "}"
+	sort.Strings(named)
+	return "{" + strings.Join(append(parts, named...), ", ") + "}"
 }
 
 // isPrintable: text a person can read as is (tabs and line ends included).
