@@ -98,11 +98,8 @@ func inetAton(s string) (netip.Addr, bool) {
 	}
 	vals := make([]uint64, len(parts))
 	for i, p := range parts {
-		if p == "" || p[0] < '0' || p[0] > '9' {
-			return netip.Addr{}, false
-		}
-		v, err := strconv.ParseUint(p, 0, 32)
-		if err != nil || strings.Contains(p, "_") || strings.HasPrefix(p, "0b") || strings.HasPrefix(p, "0o") {
+		v, ok := atonPart(p)
+		if !ok {
 			return netip.Addr{}, false
 		}
 		vals[i] = v
@@ -150,6 +147,41 @@ func numericIPv4(host string) (ip netip.Addr, ok, numeric bool) {
 	}
 	ip, ok = inetAton(host)
 	return ip, ok, true
+}
+
+// atonPart reads one part of an inet_aton address as C's strtoul with base
+// 0: "0x" hex, a leading 0 octal, else decimal; nothing else (Go's own base-0
+// parsing would also take "0b", "0o" and underscores).
+func atonPart(p string) (uint64, bool) {
+	base, digits := 10, p
+	switch {
+	case len(p) > 2 && (p[:2] == "0x" || p[:2] == "0X"):
+		base, digits = 16, p[2:]
+	case len(p) > 1 && p[0] == '0':
+		base, digits = 8, p[1:]
+	}
+	if digits == "" || !isDigitsOf(digits, base) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(digits, base, 32)
+	return v, err == nil
+}
+
+// isDigitsOf reports whether s is only digits of base 8, 10 or 16.
+func isDigitsOf(s string, base int) bool {
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '7':
+		case c == '8' || c == '9':
+			if base == 8 {
+				return false
+			}
+		case base == 16 && (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // resolve4 is PHP's php_set_inet_addr: a numeric address, else the first

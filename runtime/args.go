@@ -219,24 +219,10 @@ func isNumericFloat(s string) bool {
 }
 
 // phpNumberString formats a Lua number as PHP converts a number to string:
-// integers without a fraction, floats with 14 significant digits.
+// integers without a fraction, floats as PHP's precision-14 zend_gcvt.
 func phpNumberString(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NAN"
-	case math.IsInf(f, 1):
-		return "INF"
-	case math.IsInf(f, -1):
-		return "-INF"
-	case f == math.Trunc(f) && math.Abs(f) < 1e15:
+	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
 		return strconv.FormatInt(int64(f), 10)
 	}
-	s := strconv.FormatFloat(f, 'G', 14, 64)
-	if mant, exp, ok := strings.Cut(s, "E"); ok {
-		if !strings.Contains(mant, ".") {
-			mant += ".0"
-		}
-		return mant + "E" + exp
-	}
-	return s
+	return phpFloatString(f)
 }

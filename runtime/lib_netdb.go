@@ -136,7 +136,7 @@ func socketAddrinfoLookup(a args) int {
 			if !containsString(addrinfoHints, string(key)) {
 				a.raise(`Argument #3 ($hints) must only contain array keys "ai_flags", "ai_socktype", "ai_protocol", or "ai_family"`)
 			}
-			hints[string(key)] = phpLong(a.rt, v)
+			hints[string(key)] = int(a.phpLong(v))
 		})
 	}
 	infos, err := a.rt.getaddrinfo(host, service, hints)

@@ -59,7 +59,7 @@ func (a args) setSpecialOption(s *Socket, level, option int, v lua.LValue) (hand
 	case level == ipprotoIP && option == ipMulticastLoop:
 		return true, unix.SetsockoptByte(s.fd, unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, boolByte(phpBool(v)))
 	case level == ipprotoIP && option == ipMulticastTTL:
-		ttl := phpLong(a.rt, v)
+		ttl := int(a.phpLong(v))
 		if ttl < 0 || ttl > 255 {
 			a.raise("Argument #4 ($value) must be between 0 and 255")
 		}
@@ -67,7 +67,7 @@ func (a args) setSpecialOption(s *Socket, level, option int, v lua.LValue) (hand
 	case level == ipprotoIPv6 && option == ipv6MulticastLoop:
 		return true, unix.SetsockoptInt(s.fd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, int(boolByte(phpBool(v))))
 	case level == ipprotoIPv6 && option == ipv6MulticastHops:
-		hops := phpLong(a.rt, v)
+		hops := int(a.phpLong(v))
 		if hops < -1 || hops > 255 {
 			a.raise("Argument #4 ($value) must be between -1 and 255")
 		}

@@ -43,7 +43,7 @@ func socketSetOption(a args) int {
 		l := unix.Linger{Onoff: int32(uint16(a.field(4, "l_onoff"))), Linger: int32(uint16(a.field(4, "l_linger")))}
 		err = unix.SetsockoptLinger(s.fd, osLevel, osOption, &l)
 	default:
-		err = unix.SetsockoptInt(s.fd, osLevel, osOption, phpLong(a.rt, a.L.Get(4)))
+		err = unix.SetsockoptInt(s.fd, osLevel, osOption, int(a.phpLong(a.L.Get(4))))
 	}
 	var lookupErr hostLookupFailed
 	switch {
@@ -106,7 +106,7 @@ func (a args) field(n int, key string) int {
 	if v == lua.LNil {
 		a.raise("Argument #%d ($value) must have key %q", n, key)
 	}
-	return phpLong(a.rt, v)
+	return int(a.phpLong(v))
 }
 
 func (a args) pushFields(k1 string, v1 int, k2 string, v2 int) {
@@ -114,50 +114,6 @@ func (a args) pushFields(k1 string, v1 int, k2 string, v2 int) {
 	t.RawSetString(k1, lua.LNumber(v1))
 	t.RawSetString(k2, lua.LNumber(v2))
 	a.L.Push(t)
-}
-
-// phpLong is PHP's zval_get_long, which option values go through: numbers
-// truncate, booleans are 0/1, strings give their leading number (or 0),
-// tables give 1 unless empty, nil gives 0.
-func phpLong(rt *Runtime, v lua.LValue) int {
-	switch v := v.(type) {
-	case lua.LNumber:
-		return int(float64(v))
-	case lua.LString:
-		return leadingInt(string(v))
-	case *lua.LTable:
-		if k, _ := v.Next(lua.LNil); k != lua.LNil {
-			return 1
-		}
-		return 0
-	case lua.LBool:
-		if v {
-			return 1
-		}
-	}
-	return 0
-}
-
-// leadingInt parses the leading integer of s, as C's strtol (and PHP's
-// string-to-int conversion) does: "  42abc" is 42, "abc" is 0.
-func leadingInt(s string) int {
-	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\v' || s[i] == '\f') {
-		i++
-	}
-	neg := false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	n := 0
-	for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
-		n = n*10 + int(s[i]-'0')
-	}
-	if neg {
-		return -n
-	}
-	return n
 }
 
 // readTimeouts copies SO_RCVTIMEO/SO_SNDTIMEO from the kernel (as it rounded
