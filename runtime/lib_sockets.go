@@ -167,6 +167,11 @@ func socketListen(a args) int {
 func socketAccept(a args) int {
 	a.count(1, 1)
 	s := a.socket(1, "socket")
+	if a.rt.atSocketLimit() {
+		// Refuse before accept(2): the connection stays in the backlog for
+		// an accept after a socket is closed.
+		return a.fail(nil, "unable to accept incoming connection", unix.EMFILE)
+	}
 	var nfd int
 	return a.block(s.mayWait(0), true, func(wait bool) (err error) {
 		nfd, err = a.rt.acceptFD(s, wait)

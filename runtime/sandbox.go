@@ -48,7 +48,9 @@ func (rt *Runtime) Sandbox(dirs []string) {
 			return
 		}
 		tbl.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-			if path, ok := L.Get(1).(lua.LString); ok {
+			// io.open and friends take a number as a file name too.
+			if v := L.Get(1); v.Type() == lua.LTString || v.Type() == lua.LTNumber {
+				path := lua.LString(lua.LVAsString(v))
 				if modeArg > 0 {
 					if mode := L.OptString(modeArg, "r"); strings.ContainsAny(mode, "wa+") {
 						raiseAtScript(L, "%s(%q, %q): writing files is disabled by --sandbox", qualified, string(path), mode)
@@ -79,8 +81,8 @@ func (rt *Runtime) Sandbox(dirs []string) {
 		guard(ioTbl, "lines", "io.lines", 0)
 		guard(ioTbl, "input", "io.input", 0)
 		ioTbl.RawSetString("output", L.NewFunction(func(L *lua.LState) int {
-			if _, ok := L.Get(1).(lua.LString); ok {
-				raiseAtScript(L, "io.output(%q): writing files is disabled by --sandbox", L.ToString(1))
+			if v := L.Get(1); v.Type() == lua.LTString || v.Type() == lua.LTNumber {
+				raiseAtScript(L, "io.output(%q): writing files is disabled by --sandbox", lua.LVAsString(v))
 			}
 			L.Push(ioTbl.RawGetString("stdout"))
 			return 1

@@ -116,6 +116,11 @@ func (rt *Runtime) closeAllSockets() {
 	}
 }
 
+// atSocketLimit reports whether --max-sockets sockets are open.
+func (rt *Runtime) atSocketLimit() bool {
+	return rt.maxSockets > 0 && rt.openSockets() >= rt.maxSockets
+}
+
 // openSockets counts the sockets not yet closed.
 func (rt *Runtime) openSockets() int {
 	rt.mu.Lock()

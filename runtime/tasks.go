@@ -394,8 +394,9 @@ var taskFuncs = []libFunc{
 // caller, starting when the caller next waits.
 func spawnFunc(a args) int {
 	fn := a.L.CheckFunction(1)
-	if max := a.rt.maxTasks; max > 0 && a.rt.sched.live >= max {
-		a.raise("too many tasks: %d are running (--max-tasks %d)", a.rt.sched.live, max)
+	// --max-tasks counts spawned tasks, not the main chunk.
+	if max, running := a.rt.maxTasks, a.rt.sched.live-1; max > 0 && running >= max {
+		a.raise("too many tasks: %d are running (--max-tasks %d)", running, max)
 	}
 	var fnArgs []lua.LValue
 	for i := 2; i <= a.L.GetTop(); i++ {
