@@ -314,9 +314,16 @@ func TestChatSlowReaderDoesNotBlockOthers(t *testing.T) {
 	const lines = 2500 // 10 MB: more than the kernel buffers and the queue
 	payload := strings.Repeat("z", 4000)
 	werr := make(chan error, 1)
+	// The talker stays at most 100 lines (400 KB) ahead of the observer, so
+	// only stuck, who reads nothing, can reach the server's 1 MiB limit,
+	// however slowly this machine runs the observer.
+	received := make(chan struct{}, lines)
 	go func() {
 		var err error
 		for i := 0; i < lines && err == nil; i++ {
+			if i >= 100 {
+				<-received
+			}
 			talker.conn.SetWriteDeadline(time.Now().Add(20 * time.Second))
 			_, err = fmt.Fprintf(talker.conn, "%d %s\n", i, payload)
 		}
@@ -330,6 +337,7 @@ func TestChatSlowReaderDoesNotBlockOthers(t *testing.T) {
 			left = true
 		case l == fmt.Sprintf("talker: %d %s", got, payload):
 			got++
+			received <- struct{}{}
 		default:
 			t.Fatalf("observer: unexpected line %.60q after %d messages", l, got)
 		}
