@@ -59,8 +59,9 @@ type Runtime struct {
 	maxSockets int
 	maxTasks   int
 
-	lastError int // PHP's global SOCKETS_G(last_error)
-	nextID    int // numbers sockets in creation order, for tostring
+	lastError int    // PHP's global SOCKETS_G(last_error)
+	pollGen   uint64 // numbers socket_select calls (see pollFds)
+	nextID    int    // numbers sockets in creation order, for tostring
 	resolver  resolver
 	readBufs  bufferPool
 

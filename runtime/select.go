@@ -26,6 +26,7 @@ type selectSet struct {
 	ready int16       // revents that count as ready
 	keys  []lua.LValue
 	socks []*Socket
+	slots []int // each entry's pollfd
 }
 
 // socketSelect: socket_select(read, write, except, seconds[, microseconds = 0])
@@ -58,13 +59,13 @@ func socketSelect(a args) int {
 		timeout = time.Duration(sec)*time.Second + time.Duration(usec)*time.Microsecond
 	}
 
-	fds, index := a.rt.pollFds(sets[:])
+	fds := a.rt.pollFds(sets[:])
 	// Plaintext waiting inside a TLS socket makes it readable whatever its
 	// descriptor says.
 	var tlsReady []int
 	for _, s := range sets[0].socks {
 		if s.tls != nil && a.rt.tlsReadable(s) {
-			tlsReady = append(tlsReady, index[s])
+			tlsReady = append(tlsReady, s.pollSlot)
 			timeout = 0
 		}
 	}
@@ -88,7 +89,7 @@ func socketSelect(a args) int {
 		}
 		total := 0
 		for i := range sets {
-			total += sets[i].keep(polled, index)
+			total += sets[i].keep(polled)
 		}
 		a.L.Push(lua.LNumber(total))
 		return 1
@@ -133,41 +134,47 @@ func (a args) selectTable(set *selectSet) {
 	})
 }
 
-// pollFds builds one pollfd per distinct socket over all sets; index maps a
-// socket to its pollfd.
-func (rt *Runtime) pollFds(sets []selectSet) ([]unix.PollFd, map[*Socket]int) {
-	index := make(map[*Socket]int)
+// pollFds builds one pollfd per distinct socket over all sets and records,
+// for each set's entries, which pollfd is theirs. Sockets carry a stamp of
+// the call that numbered them, so deduplication needs no map.
+func (rt *Runtime) pollFds(sets []selectSet) []unix.PollFd {
+	rt.pollGen++
 	var fds []unix.PollFd
-	for _, set := range sets {
-		for _, s := range set.socks {
-			i, seen := index[s]
-			if !seen {
-				i = len(fds)
-				index[s] = i
+	for k := range sets {
+		set := &sets[k]
+		set.slots = make([]int, len(set.socks))
+		for i, s := range set.socks {
+			if s.pollGen != rt.pollGen {
+				s.pollGen, s.pollSlot = rt.pollGen, len(fds)
 				fds = append(fds, unix.PollFd{Fd: int32(s.fd)})
 			}
-			fds[i].Events |= set.want
+			fds[s.pollSlot].Events |= set.want
+			set.slots[i] = s.pollSlot
 		}
 	}
-	return fds, index
+	return fds
 }
 
 // keep removes the entries of the set that are not ready and returns how many
 // distinct sockets are ready in it (duplicates count once, as select(2)'s
 // fd_set does).
-func (set *selectSet) keep(fds []unix.PollFd, index map[*Socket]int) int {
+func (set *selectSet) keep(fds []unix.PollFd) int {
 	if set.table == nil {
 		return 0
 	}
-	counted := make(map[*Socket]bool)
-	for i, s := range set.socks {
-		if fds[index[s]].Revents&set.ready == 0 {
+	counted := make([]bool, len(fds))
+	n := 0
+	for i, slot := range set.slots {
+		if fds[slot].Revents&set.ready == 0 {
 			set.table.RawSet(set.keys[i], lua.LNil)
 			continue
 		}
-		counted[s] = true
+		if !counted[slot] {
+			counted[slot] = true
+			n++
+		}
 	}
-	return len(counted)
+	return n
 }
 
 // poll waits until one of fds is ready, the timeout passes (< 0: never) or

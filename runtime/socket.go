@@ -35,6 +35,9 @@ type Socket struct {
 	deadlines   [2]bool // a read/write deadline is set on file and must be cleared
 	closed      bool
 
+	pollGen  uint64 // the socket_select call that last numbered this socket
+	pollSlot int    // its pollfd in that call
+
 	accepted    bool      // came from socket_accept: the server side, for TLS
 	connectHost string    // the host given to socket_connect: TLS's default peer name
 	tls         *tlsState // after socket_enable_crypto

@@ -67,22 +67,24 @@ local function queue(c, data)
   end
 end
 
+-- accept_client takes one pending connection; false when there is none.
 local function accept_client()
   local c = socket_accept(sock)
-  if not c then return end -- the connection went away before we got to it
+  if not c then return false end -- none left, or it went away before we got to it
   local _, addr, p = socket_getpeername(c)
   local name = tostring(addr) .. " : " .. tostring(p)
   if max_clients > 0 and count >= max_clients then
     socket_write(c, "Server is full, try again later. \n")
     socket_close(c)
     echo("Client ", name, " turned away: ", max_clients, " clients already connected. \n")
-    return
+    return true
   end
   socket_set_nonblock(c)
   clients[c] = {name = name, input = "", output = ""}
   count = count + 1
   echo("Client ", name, " is now connected to us. \n")
   queue(c, WELCOME)
+  return true
 end
 
 local function read_client(c)
@@ -146,7 +148,9 @@ while true do
   end
   for _, c in pairs(read) do
     if c == sock then
-      accept_client()
+      -- Take every pending connection now: one a round would make a burst
+      -- of N clients cost N rounds over all the others.
+      while accept_client() do end
     elseif clients[c] then
       read_client(c)
       -- Answer at once; what the client cannot take now waits for select.
