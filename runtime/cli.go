@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -113,6 +114,12 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer f.Close()
 		opts.Trace = f
+	}
+	if path := os.Getenv("SOCKRUN_CPUPROFILE"); path != "" {
+		// For profiling sockrun itself: go tool pprof sockrun PATH.
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer func() { pprof.StopCPUProfile(); f.Close() }()
+		}
 	}
 	rt := New(opts)
 	dirs := append([]string{scriptDir(name)}, *modulePath...)
