@@ -177,7 +177,7 @@ type holder struct {
 func startHolder(e *env, addr string, n int, limit time.Duration, progress func(string)) (*holder, error) {
 	cmd := exec.Command(e.self, "idleholder", addr, strconv.Itoa(n), limit.String())
 	cmd.Stderr = os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childProcAttr()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

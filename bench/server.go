@@ -96,7 +96,7 @@ func startServer(k *serverKind, e *env) (*server, error) {
 	cmd.Dir = e.root
 	cmd.Stdout, cmd.Stderr = w, w
 	// The server dies with the benchmark, however it ends.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childProcAttr()
 	if err := cmd.Start(); err != nil {
 		r.Close()
 		w.Close()
