@@ -147,16 +147,9 @@ func (a args) nullableInt(n int, name string) (int, bool) {
 // str is a required string parameter.
 func (a args) str(n int, name string) string {
 	v := a.L.Get(n)
-	switch v := v.(type) {
-	case lua.LString:
-		return string(v)
-	case lua.LNumber:
-		return phpNumberString(float64(v))
-	case lua.LBool:
-		if v {
-			return "1"
-		}
-		return ""
+	switch v.(type) {
+	case lua.LString, lua.LNumber, lua.LBool:
+		return a.phpString(v)
 	case *lua.LNilType:
 		a.rt.diagnostic(a.L, "Deprecated", fmt.Sprintf("%s(): Passing null to parameter #%d ($%s) of type string is deprecated", a.fn, n, name))
 		return ""

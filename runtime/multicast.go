@@ -117,7 +117,7 @@ func (a args) interfaceIndex(v lua.LValue) (int, error) {
 	if n, ok := v.(lua.LNumber); ok {
 		return int(n), nil
 	}
-	name := a.rt.phpString(v)
+	name := a.phpString(v)
 	ifi, err := net.InterfaceByName(name)
 	if err != nil {
 		a.warn("No interface with name %q could be found", name)
@@ -204,7 +204,7 @@ func (a args) groupOption(s *Socket, level, option int, v lua.LValue) error {
 	if level == ipprotoIPv6 {
 		resolve = a.rt.resolve6
 	}
-	groupIP, err := resolve(a.rt.phpString(group))
+	groupIP, err := resolve(a.phpString(group))
 	if err != nil {
 		return hostLookupFailed{err}
 	}
@@ -220,7 +220,7 @@ func (a args) groupOption(s *Socket, level, option int, v lua.LValue) error {
 		if source == lua.LNil {
 			a.raiseAt("No key \"source\" passed in optval")
 		}
-		if sourceIP, err = resolve(a.rt.phpString(source)); err != nil {
+		if sourceIP, err = resolve(a.phpString(source)); err != nil {
 			return hostLookupFailed{err}
 		}
 	}
@@ -234,18 +234,3 @@ type hostLookupFailed struct{ err error }
 
 func (e hostLookupFailed) Error() string { return e.err.Error() }
 func (e hostLookupFailed) Unwrap() error { return e.err }
-
-// phpString converts a value as PHP's zval_get_string.
-func (rt *Runtime) phpString(v lua.LValue) string {
-	switch v := v.(type) {
-	case lua.LString:
-		return string(v)
-	case lua.LNumber:
-		return phpNumberString(float64(v))
-	case lua.LBool:
-		if v {
-			return "1"
-		}
-	}
-	return ""
-}
