@@ -117,7 +117,7 @@ func (a args) interfaceIndex(v lua.LValue) (int, error) {
 	if n, ok := v.(lua.LNumber); ok {
 		return int(n), nil
 	}
-	name := a.phpString(v)
+	name := lua.LVAsString(v) // a string, or a number written out; other values name nothing
 	ifi, err := net.InterfaceByName(name)
 	if err != nil {
 		a.warn("No interface with name %q could be found", name)
@@ -204,7 +204,7 @@ func (a args) groupOption(s *Socket, level, option int, v lua.LValue) error {
 	if level == ipprotoIPv6 {
 		resolve = a.rt.resolve6
 	}
-	groupIP, err := resolve(a.phpString(group))
+	groupIP, err := resolve(lua.LVAsString(group))
 	if err != nil {
 		return hostLookupFailed{err}
 	}
@@ -220,7 +220,7 @@ func (a args) groupOption(s *Socket, level, option int, v lua.LValue) error {
 		if source == lua.LNil {
 			a.raiseAt("No key \"source\" passed in optval")
 		}
-		if sourceIP, err = resolve(a.phpString(source)); err != nil {
+		if sourceIP, err = resolve(lua.LVAsString(source)); err != nil {
 			return hostLookupFailed{err}
 		}
 	}
