@@ -10,14 +10,16 @@ package tests
 //
 // Sizes:
 //
-//	go test ./tests -run TestLoad$                  # CI size: 2,000 clients x 100 messages per server
+//	go test ./tests -run 'TestLoad$'                # CI size: 2,000 clients x 100 messages per server
 //	go test ./tests -run TestLoadFull -sockrun.full -timeout 0 -v
 //	SOCKRUN_LOAD=full go test ./tests -run TestLoadFull -timeout 0 -v
 //	                                                # full size: 10,000 clients x 1,000 messages per server
 //	SOCKRUN_LOAD=5000x200 go test ./tests -run TestLoadFull -timeout 0 -v
 //	                                                # any CLIENTSxMESSAGES
 //
-// The full size skips unless asked for. Both raise this process's
+// The full size skips unless asked for, takes some 20 minutes on 2 CPUs
+// (hence -timeout 0: go test's default is 10 minutes) and logs its progress
+// once a minute (-v). Both sizes raise this process's
 // RLIMIT_NOFILE soft limit to the hard limit first (the server inherits it)
 // and fail if that is not enough for the clients. Under -race the binary
 // under test is built with -race too and runs several times slower, so the
