@@ -1,0 +1,3 @@
+package phpkit
+
+var stringFuncs = []Func{}
