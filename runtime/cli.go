@@ -199,6 +199,7 @@ func (rt *Runtime) RunSource(source []byte, name string, args []string) int {
 		// A "#!/usr/bin/env sockrun" line: comment it out, keeping line numbers.
 		source = append([]byte("--"), source...)
 	}
+	rt.scriptName = name
 	fn, err := rt.L.Load(bytes.NewReader(source), name)
 	if err != nil {
 		fmt.Fprintf(rt.stderr, "sockrun: %s\n", strings.Join(strings.Fields(err.Error()), " "))

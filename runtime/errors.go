@@ -9,6 +9,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
+
+	"sockrun/phpkit"
 )
 
 // hostError is a failed name lookup, numbered as PHP numbers them:
@@ -102,7 +104,7 @@ func (a args) warn(format string, v ...any) {
 // diagnostic prints "Kind: message in FILE on line N" on stderr, PHP's shape,
 // unless warnings are silenced.
 func (rt *Runtime) diagnostic(L *lua.LState, kind, msg string) {
-	if rt.quiet {
+	if rt.quiet || rt.errorLevel&kindLevels[kind] == 0 {
 		return
 	}
 	file, line := scriptPosition(L)
@@ -111,6 +113,14 @@ func (rt *Runtime) diagnostic(L *lua.LState, kind, msg string) {
 	} else {
 		fmt.Fprintf(rt.stderr, "%s: %s\n", kind, msg)
 	}
+}
+
+// kindLevels are the error_reporting levels of the diagnostics' kinds.
+var kindLevels = map[string]int{
+	"Warning":     phpkit.EWarning,
+	"Notice":      phpkit.ENotice,
+	"Deprecated":  phpkit.EDeprecated,
+	"Fatal error": phpkit.EError,
 }
 
 // internalChunk names the Lua code sockrun itself loads (the task-aware

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"sockrun/phpkit"
 )
 
 // libFunc is one global function, named as PHP names it.
@@ -63,6 +65,7 @@ func openLibs(rt *Runtime) {
 	rt.register(globals, netdbFuncs, true)
 	rt.register(globals, portingFuncs, false)
 	rt.register(globals, taskFuncs, false)
+	phpkit.Open(L, kitHost{rt})
 	openBinaryLibs(rt)
 	rt.installTaskPcall()
 	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}}, false)

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"sockrun/phpkit"
 )
 
 // Exit statuses, as documented in the README.
@@ -59,11 +61,13 @@ type Runtime struct {
 	maxSockets int
 	maxTasks   int
 
-	lastError int    // PHP's global SOCKETS_G(last_error)
-	pollGen   uint64 // numbers socket_select calls (see pollFds)
-	nextID    int    // numbers sockets in creation order, for tostring
-	resolver  resolver
-	readBufs  bufferPool
+	lastError  int    // PHP's global SOCKETS_G(last_error)
+	errorLevel int    // error_reporting(): which diagnostics print
+	scriptName string // the chunk name of the main script ("-e", "stdin" or its path)
+	pollGen    uint64 // numbers socket_select calls (see pollFds)
+	nextID     int    // numbers sockets in creation order, for tostring
+	resolver   resolver
+	readBufs   bufferPool
 
 	// mu guards sockets and the wake pipe, which stop() reaches from other goroutines.
 	mu      sync.Mutex
@@ -94,6 +98,7 @@ func New(opts Options) *Runtime {
 		sockets:    make(map[*Socket]struct{}),
 		resolver:   newResolver(opts.DNSServer),
 		sched:      newScheduler(opts.FatalTaskError),
+		errorLevel: phpkit.EAll,
 	}
 	if rt.stdin == nil {
 		rt.stdin = os.Stdin

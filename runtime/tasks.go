@@ -448,6 +448,11 @@ func sleepFunc(a args) int {
 	if secs < 0 {
 		a.raise("Argument #1 ($seconds) must be greater than or equal to 0")
 	}
+	return sleepFor(a, secs)
+}
+
+// sleepFor suspends the calling task (or the script) for secs seconds.
+func sleepFor(a args, secs float64) int {
 	d := time.Duration(secs * float64(time.Second))
 	return a.block(true, false, func(bool) error {
 		timer := time.NewTimer(d)
