@@ -173,8 +173,7 @@ func valPrintR(L *lua.LState, b *strings.Builder, v lua.LValue, indent int, seen
 		spaces(b, indent)
 		b.WriteString(")\n")
 	case lua.LString, lua.LNumber, lua.LBool, *lua.LNilType:
-		s, _ := ToString(v)
-		b.WriteString(s)
+		b.WriteString(valString(v))
 	default:
 		if s, ok := valStreamOf(v); ok {
 			b.WriteString("Resource id #" + strconv.Itoa(s.id))

@@ -81,9 +81,6 @@ func jsonEncode(k *Kit, L *lua.LState) int {
 	v := L.CheckAny(1)
 	flags := int(valOptInt(L, "json_encode", 2, "flags", 0))
 	depth := int(valOptInt(L, "json_encode", 3, "depth", 512))
-	if depth <= 0 {
-		L.RaiseError("json_encode(): Argument #3 ($depth) must be greater than 0")
-	}
 	e := &jsonEncoder{L: L, flags: flags, maxDepth: depth, seen: map[*lua.LTable]bool{}}
 	e.value(v)
 	st := valGetState(L)
@@ -210,11 +207,7 @@ func (e *jsonEncoder) table(t *lua.LTable) {
 		}
 		e.newline()
 		if object {
-			key := pe.key
-			if list && valObjectClass(t) == "" {
-				key = strconv.Itoa(i)
-			}
-			e.string(key)
+			e.string(pe.key)
 			e.b.WriteByte(':')
 			if e.flags&jsonPrettyPrint != 0 {
 				e.b.WriteByte(' ')
@@ -442,8 +435,9 @@ func (d *jsonDecoder) value() lua.LValue {
 }
 
 func (d *jsonDecoder) enter() bool {
+	// PHP counts the values inside too: [1] needs depth 2.
 	d.depth++
-	if d.depth > d.maxDepth {
+	if d.depth >= d.maxDepth {
 		if d.err == 0 {
 			d.err = 1
 		}
@@ -565,7 +559,8 @@ func (d *jsonDecoder) build(keys []string, vals []lua.LValue) lua.LValue {
 
 // buildID makes the table of an object: a stdClass object table with string
 // keys, or with assoc a PHP array: a sequence when its keys are "0".."n-1"
-// in order (PHP's list), else integer-like keys as numbers.
+// (the list part, PHP's int keys 0..m-1 stored as 1..m), else integer-like
+// keys as numbers.
 func (d *jsonDecoder) buildID(keys []string, vals []lua.LValue, id int) lua.LValue {
 	var t *lua.LTable
 	if d.assoc {
@@ -583,19 +578,27 @@ func (d *jsonDecoder) buildID(keys []string, vals []lua.LValue, id int) lua.LVal
 			}
 			last[k] = vals[i]
 		}
-		list := true
-		for i, k := range order {
-			if k != strconv.Itoa(i) {
-				list = false
-				break
+		// PHP's int keys 0..m-1 are the table's list part 1..m.
+		var ints []int64
+		for _, k := range order {
+			if n, ok := valIntString(k); ok {
+				ints = append(ints, n)
 			}
 		}
-		for i, k := range order {
-			if list {
-				t.RawSetInt(i+1, last[k])
-			} else {
-				t.RawSet(valLuaKey(lua.LString(k)), last[k])
+		shift := len(ints) > 0
+		seen := map[int64]bool{}
+		for _, n := range ints {
+			if n < 0 || n >= int64(len(ints)) || seen[n] {
+				shift = false
 			}
+			seen[n] = true
+		}
+		for _, k := range order {
+			key := valLuaKey(lua.LString(k))
+			if n, ok := key.(lua.LNumber); ok && shift {
+				key = n + 1
+			}
+			t.RawSet(key, last[k])
 		}
 		return t
 	}

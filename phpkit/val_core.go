@@ -199,15 +199,39 @@ type phpEntry struct {
 	val   lua.LValue
 }
 
-// valPHPEntries is a table as a PHP array: a sequence's keys are 0..n-1,
-// other tables keep their keys (valPHPKey); objects' keys are all strings.
+// valShifted reports whether a table's number keys are exactly 1..n (n >= 1)
+// — its list part — which then stand for PHP's keys 0..n-1; its other keys
+// stay as they are. A sequence is the case without other keys.
+func valShifted(entries []valEntry) bool {
+	n := 0
+	for _, e := range entries {
+		if _, ok := e.key.(lua.LNumber); ok {
+			n++
+		}
+	}
+	if n == 0 {
+		return false
+	}
+	for _, e := range entries {
+		if k, ok := e.key.(lua.LNumber); ok {
+			if f := float64(k); f != math.Trunc(f) || f < 1 || f > float64(n) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// valPHPEntries is a table as a PHP array: the keys of its list part 1..n
+// are 0..n-1, other keys as valPHPKey says; objects' keys are all strings.
 func valPHPEntries(t *lua.LTable) []phpEntry {
-	entries, list := valEntries(t)
+	entries, _ := valEntries(t)
 	obj := valObjectClass(t) != ""
+	shifted := !obj && valShifted(entries)
 	out := make([]phpEntry, 0, len(entries))
-	for i, e := range entries {
-		if list && !obj {
-			out = append(out, phpEntry{strconv.Itoa(i), true, e.val})
+	for _, e := range entries {
+		if k, ok := e.key.(lua.LNumber); ok && shifted {
+			out = append(out, phpEntry{strconv.FormatInt(int64(k)-1, 10), true, e.val})
 			continue
 		}
 		s, isInt, ok := valPHPKey(e.key)
@@ -220,6 +244,19 @@ func valPHPEntries(t *lua.LTable) []phpEntry {
 		out = append(out, phpEntry{s, isInt, e.val})
 	}
 	return out
+}
+
+// valString is a scalar as PHP's echo and print_r write it: ints in full,
+// floats with precision 14 (FloatString).
+func valString(v lua.LValue) string {
+	if n, ok := v.(lua.LNumber); ok {
+		if i, ok := valInt(float64(n)); ok {
+			return strconv.FormatInt(i, 10)
+		}
+		return FloatString(float64(n))
+	}
+	s, _ := ToString(v)
+	return s
 }
 
 // Objects. A table stands for a PHP object when its metatable has
