@@ -478,6 +478,13 @@ func valCompare(L *lua.LState, a, b lua.LValue) int {
 			return 0
 		}
 	}
+	// An array is greater than any number or string.
+	if _, ok := a.(*lua.LTable); ok && valScalar(b) {
+		return 1
+	}
+	if _, ok := b.(*lua.LTable); ok && valScalar(a) {
+		return -1
+	}
 	// null, booleans and mixed types: by truthiness.
 	ta, tb := Truthy(a), Truthy(b)
 	switch {
@@ -509,7 +516,21 @@ func valLooseEqual(L *lua.LState, a, b lua.LValue) bool {
 	case *lua.LUserData, *lua.LFunction:
 		return a == b
 	}
+	_, ta := a.(*lua.LTable)
+	_, tb := b.(*lua.LTable)
+	if ta != tb && (valScalar(a) || valScalar(b)) {
+		return false // an array never equals a number or a string
+	}
 	return valCompare(L, a, b) == 0
+}
+
+// valScalar reports whether v is a number or a string.
+func valScalar(v lua.LValue) bool {
+	switch v.(type) {
+	case lua.LNumber, lua.LString:
+		return true
+	}
+	return false
 }
 
 // valStrictEqual is PHP's ===: same type and value (tables: same entries in
