@@ -94,10 +94,15 @@ func openConstants(L *lua.LState, h Host) {
 		L.SetGlobal(c.name, lua.LNumber(c.value))
 	}
 	openStreams(L, h)
-	// __FILE__ and __DIR__: the script's absolute path and directory; for
-	// code given with -e or on stdin, PHP's "Command line code" and the
-	// working directory, as php -r gives them.
-	file, dir := h.ScriptPath(), ""
+	SetScriptGlobals(L, h.ScriptPath())
+}
+
+// SetScriptGlobals sets __FILE__ and __DIR__ for the script at path (its
+// absolute path; "" for code given with -e or on stdin, which gets PHP's
+// "Command line code" and the working directory, as php -r gives them). The
+// runtime calls it once it knows which script runs.
+func SetScriptGlobals(L *lua.LState, path string) {
+	file, dir := path, ""
 	if file == "" {
 		file = "Command line code"
 		dir, _ = os.Getwd()

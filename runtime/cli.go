@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"sockrun/phpkit"
 )
 
 // Version is sockrun's version, set at build time with -ldflags "-X sockrun/runtime.Version=...".
@@ -200,6 +202,7 @@ func (rt *Runtime) RunSource(source []byte, name string, args []string) int {
 		source = append([]byte("--"), source...)
 	}
 	rt.scriptName = name
+	phpkit.SetScriptGlobals(rt.L, kitHost{rt}.ScriptPath())
 	fn, err := rt.L.Load(bytes.NewReader(source), name)
 	if err != nil {
 		fmt.Fprintf(rt.stderr, "sockrun: %s\n", strings.Join(strings.Fields(err.Error()), " "))
