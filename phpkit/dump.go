@@ -48,7 +48,8 @@ func printR(k *Kit, L *lua.LState) int {
 func varExport(k *Kit, L *lua.LState) int {
 	v := L.CheckAny(1)
 	var b strings.Builder
-	valExport(L, &b, v, 1, map[*lua.LTable]bool{})
+	warn := func() { k.Host.Diagnostic(L, EWarning, "var_export does not handle circular references") }
+	valExport(L, &b, v, 1, map[*lua.LTable]bool{}, warn)
 	if Truthy(L.Get(2)) {
 		L.Push(lua.LString(b.String()))
 		return 1
@@ -189,8 +190,8 @@ func valPrintR(L *lua.LState, b *strings.Builder, v lua.LValue, indent int, seen
 }
 
 // valExport is php_var_export_ex: level 1 at the top, nested values at
-// level+2.
-func valExport(L *lua.LState, b *strings.Builder, v lua.LValue, level int, seen map[*lua.LTable]bool) {
+// level+2; warn reports a table that holds itself.
+func valExport(L *lua.LState, b *strings.Builder, v lua.LValue, level int, seen map[*lua.LTable]bool, warn func()) {
 	switch x := v.(type) {
 	case *lua.LNilType:
 		b.WriteString("NULL")
@@ -214,7 +215,9 @@ func valExport(L *lua.LState, b *strings.Builder, v lua.LValue, level int, seen 
 		b.WriteString(valExportString(string(x)))
 	case *lua.LTable:
 		if seen[x] {
-			L.RaiseError("var_export does not handle circular references")
+			warn() // and the table exports as NULL, as PHP's does
+			b.WriteString("NULL")
+			return
 		}
 		seen[x] = true
 		defer delete(seen, x)
@@ -240,7 +243,7 @@ func valExport(L *lua.LState, b *strings.Builder, v lua.LValue, level int, seen 
 				b.WriteString(valExportKey(e.key))
 			}
 			b.WriteString(" => ")
-			valExport(L, b, e.val, level+2, seen)
+			valExport(L, b, e.val, level+2, seen, warn)
 			b.WriteString(",\n")
 		}
 		if level > 1 {
