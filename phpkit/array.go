@@ -216,9 +216,9 @@ func inArray(k *Kit, L *lua.LState) int {
 	needle := L.Get(1)
 	t := valCheckTable(L, "in_array", 2, "haystack")
 	strict := Truthy(L.Get(3))
-	entries, _ := valEntries(t)
-	for _, e := range entries {
-		if valMatch(L, needle, e.val, strict) {
+	// Walked with Next, allocating nothing: select loops call this per socket.
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		if valMatch(L, needle, v, strict) {
 			L.Push(lua.LTrue)
 			return 1
 		}
@@ -233,10 +233,9 @@ func arraySearch(k *Kit, L *lua.LState) int {
 	needle := L.Get(1)
 	t := valCheckTable(L, "array_search", 2, "haystack")
 	strict := Truthy(L.Get(3))
-	entries, _ := valEntries(t)
-	for _, e := range entries {
-		if valMatch(L, needle, e.val, strict) {
-			L.Push(e.key)
+	for k, v := t.Next(lua.LNil); k != lua.LNil; k, v = t.Next(k) {
+		if valMatch(L, needle, v, strict) {
+			L.Push(k)
 			return 1
 		}
 	}
