@@ -51,6 +51,7 @@ func valPHPOS() (string, string) {
 
 // openConstants sets PHP_EOL, PHP_OS, E_ALL, STDIN, __FILE__, ... as globals.
 func openConstants(L *lua.LState, h Host) {
+	valGetState(L).host = h
 	osName, family := valPHPOS()
 	strs := []struct{ name, value string }{
 		{"PHP_EOL", "\n"},

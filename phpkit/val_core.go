@@ -1,6 +1,7 @@
 package phpkit
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 // valState is the kit's per-Lua-state memory: json_last_error and the numbers
 // PHP gives objects. It lives in the registry, so coroutines share it.
 type valState struct {
+	host      Host
 	jsonErr   int
 	nextObjID int
 	funcIDs   map[*lua.LFunction]int
@@ -358,6 +360,9 @@ func valCheckInt(L *lua.LState, fn string, n int, param string) int64 {
 		if f, ok := valNumeric(string(x)); ok {
 			return int64(f)
 		}
+	case *lua.LNilType:
+		valNullDeprecated(L, fn, n, param, "int")
+		return 0
 	}
 	L.RaiseError("%s(): Argument #%d ($%s) must be of type int, %s given", fn, n, param, valTypeName(L, v))
 	return 0
@@ -379,9 +384,20 @@ func valCheckString(L *lua.LState, fn string, n int, param string) string {
 	case lua.LString, lua.LNumber, lua.LBool:
 		s, _ := ToString(v)
 		return s
+	case *lua.LNilType:
+		valNullDeprecated(L, fn, n, param, "string")
+		return ""
 	}
 	L.RaiseError("%s(): Argument #%d ($%s) must be of type string, %s given", fn, n, param, valTypeName(L, v))
 	return ""
+}
+
+// valNullDeprecated is PHP 8.1's deprecation for nil given where a scalar
+// is required; the call goes on with "" or 0, as PHP's does.
+func valNullDeprecated(L *lua.LState, fn string, n int, param, typ string) {
+	if h := valGetState(L).host; h != nil {
+		h.Diagnostic(L, EDeprecated, fmt.Sprintf("%s(): Passing null to parameter #%d ($%s) of type %s is deprecated", fn, n, param, typ))
+	}
 }
 
 // valCheckCallable is argument n, a function.
