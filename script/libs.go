@@ -105,7 +105,6 @@ var portingFuncs = []libFunc{
 	{"echo", echo},
 	{"print", luaPrint},
 	{"die", die},
-	{"in_array", inArray},
 	{"hexdump", hexdumpFunc},
 	{"microtime", microtime},
 }
@@ -182,25 +181,6 @@ func osExit(a args) int {
 	a.rt.Stop(status, "")
 	a.L.RaiseError("%s", errStopped.Error())
 	return 0
-}
-
-// inArray: in_array(needle, table) -> bool; sockets compare by identity,
-// other values with Lua's raw equality (numbers and strings by value).
-func inArray(a args) int {
-	a.count(2, 3)
-	needle := a.L.Get(1)
-	t, ok := a.L.Get(2).(*lua.LTable)
-	if !ok {
-		a.raise("Argument #2 ($haystack) must be of type array, %s given", typeName(a.L.Get(2)))
-	}
-	found := false
-	t.ForEach(func(_, v lua.LValue) {
-		if !found && v == needle {
-			found = true
-		}
-	})
-	a.L.Push(lua.LBool(found))
-	return 1
 }
 
 // unsupportedFuncs are the ext/sockets functions sockrun does not provide:

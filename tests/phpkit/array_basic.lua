@@ -1,0 +1,15 @@
+-- the array functions porters meet, on lists and on string-keyed arrays
+local a = {"x", "y", "z", "y"} local h = array{host = "localhost", port = 80, tags = {"a", "b"}}
+var_dump(count(a), count(h), count(h, COUNT_RECURSIVE), count({}), sizeof({1, {2, 3}}, 1))
+var_dump(in_array("y", a), in_array("w", a), in_array("80", h), in_array("80", h, true), in_array(0, {"a"}), in_array(nil, {0}))
+var_dump(array_search("z", h), array_search(80, h), array_search("80", h, true), array_search("nope", h))
+var_dump(array_values(h), array_keys(h), array_keys(array{a = 1, b = 2, c = 1}, 1))
+var_dump(array_key_exists("port", h), array_key_exists("nope", h), key_exists("host", h), array_key_first(h), array_key_last(h), array_key_first({}))
+var_dump(array_merge(h, array{port = 8080, extra = true}), array_combine({"a", "b"}, {1, 2}), array_flip(array{a = "x", b = "y"}))
+var_dump(array_reverse(array{a = 1, b = 2}), array_reverse(array{p = "q", r = "s"}, true))
+var_dump(array_map(function(v) return v * 2 end, array{a = 1, b = 2}), array_map(nil, array{a = 1}))
+var_dump(array_filter(array{a = 1, b = 0, c = "x", d = ""}), array_filter(array{a = 1, bb = 2}, function(k) return #k > 1 end, ARRAY_FILTER_USE_KEY))
+var_dump(array_filter(array{a = 1, b = 2}, function(v, k) return v > 1 and k == "b" end, ARRAY_FILTER_USE_BOTH))
+var_dump(array_sum({1, 2, 3.5, "4"}), array_sum({}), array_product({2, "3", 4}), array_unique(array{k = "a", l = "b", m = "a"}))
+var_dump(array_slice(array{a = 1, b = 2, c = 3}, 1), array_slice(array{a = 1, b = 2, c = 3}, -2, 1), array_slice(array{a = 1, b = 2}, 5))
+var_dump(array("a", "b"), array{k = "v"}, array())

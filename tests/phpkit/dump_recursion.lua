@@ -1,0 +1,3 @@
+-- var_export and print_r of arrays that hold themselves
+local a = {1} a[#a + 1] = a var_export(a) echo("\n") var_dump(json_encode(a), json_last_error())
+local o = json_decode("{\"k\":1}") o.self = o var_export(o) echo("\n") var_dump(var_export({1}, true))
