@@ -13,9 +13,9 @@ import (
 	"syscall"
 	"time"
 
-	"sockrun/script"
-
 	"github.com/spf13/pflag"
+
+	"sockrun/script"
 )
 
 // Version is sockrun's version, set at build time with -ldflags "-X sockrun/cli.Version=...".

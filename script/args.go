@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"sockrun/sched"
-
 	lua "github.com/yuin/gopher-lua"
+
+	"sockrun/sched"
 )
 
 // args checks the arguments of one call of a PHP-named function, converting

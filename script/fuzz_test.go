@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"sockrun/sock"
-
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
+
+	"sockrun/sock"
 )
 
 // Fuzz targets. Each has a seed corpus in testdata/fuzz/<FuzzName>/ (written

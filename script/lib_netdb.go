@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"strings"
 
-	"sockrun/sock"
-
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
+
+	"sockrun/sock"
 )
 
 // Name-service functions: getprotobyname, gethostbyaddr and the

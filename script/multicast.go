@@ -6,10 +6,10 @@ import (
 	"net"
 	"net/netip"
 
-	"sockrun/sock"
-
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
+
+	"sockrun/sock"
 )
 
 // Linux numbers of the options PHP gives special value handling (its

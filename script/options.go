@@ -3,10 +3,10 @@ package script
 import (
 	"errors"
 
-	"sockrun/sock"
-
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
+
+	"sockrun/sock"
 )
 
 // Linux option numbers whose values are not plain ints.

@@ -8,10 +8,10 @@ import (
 	"os"
 	"strings"
 
-	"sockrun/sock"
-
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
+
+	"sockrun/sock"
 )
 
 // TLS over the PHP-style sockets (the stream itself is sock.TLSConn):

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
+	lua "github.com/yuin/gopher-lua"
+
 	"sockrun/sched"
 	"sockrun/sock"
-
-	lua "github.com/yuin/gopher-lua"
 )
 
 // --trace: one line per socket call, with the script's file:line, the call
