@@ -180,22 +180,39 @@ func (s *Scheduler) Await(L *lua.LState, op *sock.Op, arm func(), push func(erro
 	return L.Yield()
 }
 
-// Finish hands a call's outcome to L when it did not have to wait. A task
-// that has made many such calls in a row goes to the back of the queue
-// with it, so that it cannot starve the others.
+// Finish hands a call's outcome to L when it did not have to wait (see
+// Direct).
 func (s *Scheduler) Finish(L *lua.LState, err error, push func(error) int) int {
-	if s.live <= 1 {
+	if s.Direct(L) {
 		return push(err)
 	}
-	t := s.Yieldable(L)
+	return s.Later(L, err, push)
+}
+
+// Direct reports whether a call that did not have to wait may push its
+// results at once. A task that has made many such calls in a row must go to
+// the back of the queue with its results instead (Later), so that it cannot
+// starve the others.
+func (s *Scheduler) Direct(L *lua.LState) bool {
+	if s.live <= 1 {
+		return true
+	}
+	t := s.threads[L]
 	if t == nil {
-		return push(err)
+		return true
 	}
 	t.quickCalls++
 	if t.quickCalls < quickCallBudget {
-		return push(err)
+		return true
 	}
 	t.quickCalls = 0
+	return s.Yieldable(L) == nil
+}
+
+// Later queues a finished call's outcome behind the other ready tasks and
+// suspends the calling task; the caller returns its result.
+func (s *Scheduler) Later(L *lua.LState, err error, push func(error) int) int {
+	t := s.threads[L]
 	t.suspended = true
 	s.completed = append(s.completed, completion{t: t, th: L, err: err, push: push})
 	return L.Yield()

@@ -166,7 +166,7 @@ func (a args) str(n int, name string) string {
 func (a args) toInt(v lua.LValue) (int, bool) {
 	switch v := v.(type) {
 	case lua.LNumber:
-		return a.floatToInt(float64(v), "float "+phpNumberString(float64(v)))
+		return a.floatToInt(float64(v), v)
 	case lua.LBool:
 		if v {
 			return 1, true
@@ -182,17 +182,23 @@ func (a args) toInt(v lua.LValue) (int, bool) {
 			return 0, false
 		}
 		f, _ := strconv.ParseFloat(s, 64)
-		return a.floatToInt(f, fmt.Sprintf("float-string %q", string(v)))
+		return a.floatToInt(f, v)
 	}
 	return 0, false
 }
 
-func (a args) floatToInt(f float64, what string) (int, bool) {
+// floatToInt truncates f, the value of the argument v, with PHP's
+// deprecation notice when that loses a fraction.
+func (a args) floatToInt(f float64, v lua.LValue) (int, bool) {
 	if math.IsNaN(f) || math.IsInf(f, 0) || f >= math.MaxInt64 || f < math.MinInt64 {
 		return 0, false
 	}
 	i := int(f)
 	if float64(i) != f {
+		what := "float " + phpNumberString(f)
+		if str, ok := v.(lua.LString); ok {
+			what = fmt.Sprintf("float-string %q", string(str))
+		}
 		a.rt.diagnostic(a.L, "Deprecated", "Implicit conversion from "+what+" to int loses precision")
 	}
 	return i, true
@@ -220,4 +226,22 @@ func phpNumberString(f float64) string {
 		return strconv.FormatInt(int64(f), 10)
 	}
 	return phpFloatString(f)
+}
+
+// smallNumbers are the Lua values of 0..1023, made once: pushing a number
+// otherwise costs an allocation (gopher-lua boxes each LNumber), and byte
+// counts, select counts and sequence indexes are mostly small.
+var smallNumbers = func() (v [1024]lua.LValue) {
+	for i := range v {
+		v[i] = lua.LNumber(i)
+	}
+	return v
+}()
+
+// number is n as a Lua value, without an allocation when it is small.
+func number(n int) lua.LValue {
+	if n >= 0 && n < len(smallNumbers) {
+		return smallNumbers[n]
+	}
+	return lua.LNumber(n)
 }

@@ -259,17 +259,27 @@ func socketRead(a args) int {
 			return 1
 		})
 	}
-	var data string
-	return a.await(s, sock.Read, s.RcvTimeout, s.MayWait(0), func() (err error) {
-		data, err = s.Recv(length, 0)
-		return err
-	}, func(err error) int {
-		if err != nil {
-			return a.fail(s, "unable to read from socket", a.timedOut(err))
+	data, err := s.Recv(length, 0)
+	if err != unix.EAGAIN || !s.MayWait(0) {
+		if a.rt.sched.Direct(a.L) {
+			return a.pushRead(s, data, err)
 		}
-		a.L.Push(lua.LString(data))
-		return 1
-	})
+		return a.later(err, func(err error) int { return a.pushRead(s, data, err) })
+	}
+	var later string
+	return a.wait(s, sock.Read, s.RcvTimeout, func() (err error) {
+		later, err = s.Recv(length, 0)
+		return err
+	}, func(err error) int { return a.pushRead(s, later, err) })
+}
+
+// pushRead pushes socket_read's result.
+func (a args) pushRead(s *Socket, data string, err error) int {
+	if err != nil {
+		return a.fail(s, "unable to read from socket", a.timedOut(err))
+	}
+	a.L.Push(lua.LString(data))
+	return 1
 }
 
 // readTLS is socket_read on a TLS socket: the same results, from the
@@ -340,18 +350,34 @@ func (a args) sendAll(s *Socket, data string, flags int, to unix.Sockaddr, text 
 			return 1
 		})
 	}
-	call, err := s.Send([]byte(data), flags, to, s.MayWait(flags))
-	if err != nil {
-		return a.fail(s, text, err)
-	}
-	return a.await(s, sock.Write, s.SndTimeout, s.MayWait(flags), call.Attempt, func(err error) int {
-		call.End()
-		if err != nil && (call.Sent == 0 || err == errStopped) {
-			return a.fail(s, text, a.timedOut(err))
+	wait := s.MayWait(flags)
+	sent, err := s.TrySend(data, flags, to, wait)
+	if err != unix.EAGAIN || !wait {
+		if a.rt.sched.Direct(a.L) {
+			return a.pushSent(s, sent, err, text)
 		}
-		a.L.Push(lua.LNumber(call.Sent))
-		return 1
+		return a.later(err, func(err error) int { return a.pushSent(s, sent, err, text) })
+	}
+	call := s.Resume(data, sent, flags, to)
+	return a.wait(s, sock.Write, s.SndTimeout, call.Attempt, func(err error) int {
+		call.End()
+		if err == errStopped {
+			raiseStopped(a.L)
+		}
+		if call.Sent > 0 {
+			err = nil // a send cut short reports what went out
+		}
+		return a.pushSent(s, call.Sent, err, text)
 	})
+}
+
+// pushSent pushes the result of a send: the bytes sent, or false.
+func (a args) pushSent(s *Socket, sent int, err error, text string) int {
+	if err != nil {
+		return a.fail(s, text, a.timedOut(err))
+	}
+	a.L.Push(number(sent))
+	return 1
 }
 
 // socketRecv: socket_recv(socket, length, flags) -> n, data. At EOF: 0, nil.
@@ -365,48 +391,63 @@ func socketRecv(a args) int {
 		return 1
 	}
 	waitAll := flags&unix.MSG_WAITALL != 0 && flags&unix.MSG_PEEK == 0 && s.MayWait(flags)
-	var data string
-	push := func(err error) int {
-		if err != nil {
-			a.fail(s, "Unable to read from socket", a.timedOut(err))
-			a.L.Push(lua.LNil)
-			return 2
-		}
-		a.L.Push(lua.LNumber(len(data)))
-		if data == "" {
-			a.L.Push(lua.LNil)
-		} else {
-			a.L.Push(lua.LString(data))
-		}
-		return 2
-	}
 	if t := s.TLS(); t != nil {
-		return a.await(s, sock.Read, s.RcvTimeout, s.MayWait(flags), func() (err error) {
-			data, err = t.Recv(min(length, sock.MaxRead), flags, waitAll)
-			return err
-		}, func(err error) int {
-			if err != nil && err != errStopped && waitAll {
-				if data = t.RecvPartial(length, flags); data != "" {
-					err = nil
-				}
-			}
-			return push(err)
-		})
+		return a.recvTLS(s, t, length, flags, waitAll)
 	}
 	if waitAll && s.Type == unix.SOCK_STREAM {
 		call := s.RecvAll(length, flags)
 		return a.await(s, sock.Read, s.RcvTimeout, true, call.Attempt, func(err error) int {
-			data = string(call.Data)
+			data := string(call.Data)
 			if err != nil && err != errStopped && data != "" {
 				err = nil // what arrived before the timeout or error
 			}
-			return push(err)
+			return a.pushRecv(s, data, err)
 		})
 	}
-	return a.await(s, sock.Read, s.RcvTimeout, s.MayWait(flags), func() (err error) {
-		data, err = s.Recv(length, flags)
+	if data, err := s.Recv(length, flags); err != unix.EAGAIN || !s.MayWait(flags) {
+		if a.rt.sched.Direct(a.L) {
+			return a.pushRecv(s, data, err)
+		}
+		return a.later(err, func(err error) int { return a.pushRecv(s, data, err) })
+	}
+	var later string
+	return a.wait(s, sock.Read, s.RcvTimeout, func() (err error) {
+		later, err = s.Recv(length, flags)
 		return err
-	}, push)
+	}, func(err error) int { return a.pushRecv(s, later, err) })
+}
+
+// recvTLS is socket_recv on a TLS socket.
+func (a args) recvTLS(s *Socket, t *sock.TLSConn, length, flags int, waitAll bool) int {
+	var data string
+	return a.await(s, sock.Read, s.RcvTimeout, s.MayWait(flags), func() (err error) {
+		data, err = t.Recv(min(length, sock.MaxRead), flags, waitAll)
+		return err
+	}, func(err error) int {
+		if err != nil && err != errStopped && waitAll {
+			if data = t.RecvPartial(length, flags); data != "" {
+				err = nil
+			}
+		}
+		return a.pushRecv(s, data, err)
+	})
+}
+
+// pushRecv pushes socket_recv's results: the length and the data (nil at
+// EOF), or false and nil.
+func (a args) pushRecv(s *Socket, data string, err error) int {
+	if err != nil {
+		a.fail(s, "Unable to read from socket", a.timedOut(err))
+		a.L.Push(lua.LNil)
+		return 2
+	}
+	a.L.Push(number(len(data)))
+	if data == "" {
+		a.L.Push(lua.LNil)
+	} else {
+		a.L.Push(lua.LString(data))
+	}
+	return 2
 }
 
 // socketSend: socket_send(socket, data, length, flags) -> int|false

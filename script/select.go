@@ -15,7 +15,8 @@ type selectSet struct {
 	name  string
 	want  int         // sock.Want* bit
 	table *lua.LTable // nil for a nil argument
-	keys  []lua.LValue
+	index []int        // each entry's integer key (its sequence index), or 0
+	keys  []lua.LValue // each entry's other key
 	socks []*Socket
 	slots []int // each entry's interest
 }
@@ -54,7 +55,7 @@ func (rt *Runtime) freeSelectCall(c *selectCall) {
 		set.table = nil
 		clear(set.keys)
 		clear(set.socks)
-		set.keys, set.socks, set.slots = set.keys[:0], set.socks[:0], set.slots[:0]
+		set.index, set.keys, set.socks, set.slots = set.index[:0], set.keys[:0], set.socks[:0], set.slots[:0]
 	}
 	clear(c.interests)
 	clear(c.watches)
@@ -98,47 +99,11 @@ func socketSelect(a args) int {
 		a.rt.freeSelectCall(c)
 		raiseStopped(a.L)
 	}
-	attempt := func() error {
-		n, err := eng.Check(c.interests)
-		if err != nil {
-			return err
+	if err := a.rt.selectReady(c); err != unix.EAGAIN {
+		if a.rt.sched.Direct(a.L) {
+			return a.pushSelect(c, err)
 		}
-		for i := range c.interests {
-			in := &c.interests[i]
-			if t := in.S.TLS(); t != nil && in.Want&sock.WantRead != 0 && in.Ready&sock.WantRead == 0 && t.Readable() {
-				// Plaintext waiting inside a TLS socket makes it readable
-				// whatever its descriptor says.
-				if in.Ready == 0 {
-					n++
-				}
-				in.Ready |= sock.WantRead
-			}
-		}
-		if n > 0 || c.timeout == 0 {
-			return nil
-		}
-		return unix.EAGAIN
-	}
-	push := func(err error) int {
-		defer a.rt.freeSelectCall(c)
-		if err == sock.ErrTimeout {
-			for i := range c.interests {
-				c.interests[i].Ready = 0
-			}
-			err = nil
-		}
-		if err != nil {
-			return a.fail(nil, "Unable to select", err)
-		}
-		total := 0
-		for i := range c.sets {
-			total += c.keep(&c.sets[i])
-		}
-		a.L.Push(lua.LNumber(total))
-		return 1
-	}
-	if err := attempt(); err != unix.EAGAIN {
-		return a.rt.sched.Finish(a.L, err, a.tracedPush(push))
+		return a.later(err, func(err error) int { return a.pushSelect(c, err) })
 	}
 	for _, in := range c.interests {
 		if in.Want&(sock.WantRead|sock.WantExcept) != 0 {
@@ -148,8 +113,54 @@ func socketSelect(a args) int {
 			c.watches = append(c.watches, sock.Watch{S: in.S, Dir: sock.Write})
 		}
 	}
-	op := &sock.Op{Attempt: attempt}
-	return a.rt.sched.Await(a.L, op, func() { eng.WaitAll(op, c.watches, c.timeout) }, a.tracedPush(push))
+	op := &sock.Op{Attempt: func() error { return a.rt.selectReady(c) }}
+	return a.rt.sched.Await(a.L, op, func() { eng.WaitAll(op, c.watches, c.timeout) },
+		a.tracedPush(func(err error) int { return a.pushSelect(c, err) }))
+}
+
+// selectReady marks the ready interests of a select; EAGAIN when none is
+// ready and the select may wait.
+func (rt *Runtime) selectReady(c *selectCall) error {
+	n, err := rt.eng.Check(c.interests)
+	if err != nil {
+		return err
+	}
+	for i := range c.interests {
+		in := &c.interests[i]
+		if t := in.S.TLS(); t != nil && in.Want&sock.WantRead != 0 && in.Ready&sock.WantRead == 0 && t.Readable() {
+			// Plaintext waiting inside a TLS socket makes it readable
+			// whatever its descriptor says.
+			if in.Ready == 0 {
+				n++
+			}
+			in.Ready |= sock.WantRead
+		}
+	}
+	if n > 0 || c.timeout == 0 {
+		return nil
+	}
+	return unix.EAGAIN
+}
+
+// pushSelect removes the entries that are not ready from the tables and
+// pushes the count of ready sockets (or false).
+func (a args) pushSelect(c *selectCall, err error) int {
+	defer a.rt.freeSelectCall(c)
+	if err == sock.ErrTimeout {
+		for i := range c.interests {
+			c.interests[i].Ready = 0
+		}
+		err = nil
+	}
+	if err != nil {
+		return a.fail(nil, "Unable to select", err)
+	}
+	total := 0
+	for i := range c.sets {
+		total += c.keep(&c.sets[i])
+	}
+	a.L.Push(number(total))
+	return 1
 }
 
 // selectTable reads one set argument: nil or a table of open Sockets.
@@ -163,21 +174,46 @@ func (a args) selectTable(set *selectSet) {
 	default:
 		a.raise("Argument #%d ($%s) must be of type ?array, %s given", set.argn, set.name, typeName(v))
 	}
-	set.table.ForEach(func(k, v lua.LValue) {
-		ud, ok := v.(*lua.LUserData)
-		s, isSock := (*Socket)(nil), false
-		if ok {
-			s, isSock = ud.Value.(*Socket)
+	// The sequence part first, then whatever keys follow it: no closure
+	// and no allocation per entry.
+	n := set.table.Len()
+	for i := 1; i <= n; i++ {
+		a.selectEntry(set, i, nil, set.table.RawGetInt(i))
+	}
+	var k lua.LValue = lua.LNil
+	if n > 0 {
+		k = number(n)
+	}
+	for {
+		next, v := set.table.Next(k)
+		if next == lua.LNil {
+			return
 		}
-		switch {
-		case !isSock:
-			a.raise("Argument #%d ($%s) must only have elements of type Socket, %s given", set.argn, set.name, typeName(v))
-		case s.Closed():
-			a.raise("Argument #%d ($%s) contains a closed socket", set.argn, set.name)
-		}
-		set.keys = append(set.keys, k)
-		set.socks = append(set.socks, s)
-	})
+		a.selectEntry(set, 0, next, v)
+		k = next
+	}
+}
+
+// selectEntry checks one entry of a set (at sequence index i, or at key k)
+// and records it.
+func (a args) selectEntry(set *selectSet, i int, k, v lua.LValue) {
+	if v == lua.LNil {
+		return
+	}
+	ud, ok := v.(*lua.LUserData)
+	s, isSock := (*Socket)(nil), false
+	if ok {
+		s, isSock = ud.Value.(*Socket)
+	}
+	switch {
+	case !isSock:
+		a.raise("Argument #%d ($%s) must only have elements of type Socket, %s given", set.argn, set.name, typeName(v))
+	case s.Closed():
+		a.raise("Argument #%d ($%s) contains a closed socket", set.argn, set.name)
+	}
+	set.index = append(set.index, i)
+	set.keys = append(set.keys, k)
+	set.socks = append(set.socks, s)
 }
 
 // interests makes one interest per distinct socket over all sets and
@@ -213,7 +249,11 @@ func (c *selectCall) keep(set *selectSet) int {
 	n := 0
 	for i, slot := range set.slots {
 		if c.interests[slot].Ready&set.want == 0 {
-			set.table.RawSet(set.keys[i], lua.LNil)
+			if set.index[i] > 0 {
+				set.table.RawSetInt(set.index[i], lua.LNil)
+			} else {
+				set.table.RawSet(set.keys[i], lua.LNil)
+			}
 			continue
 		}
 		if !counted[slot] {

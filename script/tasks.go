@@ -32,6 +32,21 @@ func (a args) await(s *sock.Socket, dir sock.Dir, timeout time.Duration, canWait
 	return a.rt.sched.Await(a.L, op, func() { a.rt.eng.Wait(op, s, dir, timeout) }, a.tracedPush(push))
 }
 
+// wait makes the calling task (or the script) wait until attempt, retried
+// each time s is ready in dir, says something other than EAGAIN, or
+// timeout passes; push makes the results. The first attempt was made by the
+// caller, which comes here only when it said EAGAIN and the call may wait.
+func (a args) wait(s *sock.Socket, dir sock.Dir, timeout time.Duration, attempt func() error, push func(error) int) int {
+	op := &sock.Op{Attempt: attempt}
+	return a.rt.sched.Await(a.L, op, func() { a.rt.eng.Wait(op, s, dir, timeout) }, a.tracedPush(push))
+}
+
+// later hands a result that did not have to wait to a task that has had
+// its turn: it is pushed after the other ready tasks have run.
+func (a args) later(err error, push func(error) int) int {
+	return a.rt.sched.Later(a.L, err, a.tracedPush(push))
+}
+
 // goCall runs fn, a call that must block (a TLS handshake or write), on a
 // goroutine of its own while the calling task waits.
 func (a args) goCall(fn func() error, push func(error) int) int {
@@ -45,9 +60,10 @@ func (a args) tracedPush(push func(error) int) func(error) int {
 	if a.trace == nil {
 		return push
 	}
+	tc := a.trace
 	return func(err error) int {
 		n := push(err)
-		if a.trace.yielded {
+		if tc.yielded {
 			a.rt.traceEnd(a, n)
 		}
 		return n

@@ -102,6 +102,10 @@ type Engine struct {
 	mu       sync.Mutex // guards posted
 	posted   []posted
 	goOps    int // Go calls (Engine.Go) whose goroutine has not reported
+
+	tryWait func(uintptr) bool // e.tryWait, made once
+	got     int                // its results
+	waitErr error
 }
 
 type posted struct {
@@ -123,6 +127,7 @@ func NewEngine() (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{p: p, file: file, raw: raw, Resolver: NewResolver("")}
+	e.tryWait = e.waitOnce
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	return e, nil
 }
@@ -256,19 +261,22 @@ func (e *Engine) collect(block bool) (int, error) {
 		e.file.SetReadDeadline(deadline) //nolint:errcheck // the poller's file always takes deadlines
 		e.armed = deadline
 	}
-	var n int
-	var werr error
-	err := e.raw.Read(func(uintptr) bool {
-		n, werr = e.p.wait()
-		return n > 0 || werr != nil || e.stopping.Load()
-	})
+	e.got, e.waitErr = 0, nil
+	err := e.raw.Read(e.tryWait)
 	switch {
-	case werr != nil:
-		return 0, werr
+	case e.waitErr != nil:
+		return 0, e.waitErr
 	case err != nil && !errors.Is(err, os.ErrDeadlineExceeded):
 		return 0, err
 	}
-	return n, nil
+	return e.got, nil
+}
+
+// tryWait is the nonblocking wait that Go's poller retries each time the
+// poller's descriptor is readable (made once, so parking allocates nothing).
+func (e *Engine) waitOnce(uintptr) bool {
+	e.got, e.waitErr = e.p.wait()
+	return e.got > 0 || e.waitErr != nil || e.stopping.Load()
 }
 
 // dispatch records what the events say about each socket and retries the

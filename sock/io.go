@@ -2,6 +2,7 @@ package sock
 
 import (
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -39,8 +40,18 @@ func (e *Engine) take(b []byte) string {
 // Recv is one recv(2) of at most max bytes with these flags (MSG_DONTWAIT
 // and MSG_WAITALL are the caller's business and are not passed on).
 func (s *Socket) Recv(max, flags int) (string, error) {
-	data, _, err := s.RecvFrom(max, flags)
-	return data, err
+	buf := s.eng.scratch(min(max, MaxRead))
+	kflags := flags &^ (unix.MSG_DONTWAIT | unix.MSG_WAITALL)
+	var n int
+	err := retryEINTR(func() (err error) {
+		n, err = sysRecv(s.fd, buf, kflags)
+		return err
+	})
+	s.note(Read, err)
+	if err != nil {
+		return "", err
+	}
+	return s.eng.take(buf[:n]), nil
 }
 
 // RecvFrom is one recvfrom(2), which also names the sender; a connected
@@ -171,59 +182,91 @@ func (c *LineCall) Attempt() error {
 // blocking send does; otherwise what fits is sent. While one call is in the
 // middle of writing a socket, other writes to it wait their turn, so the
 // bytes of two tasks' writes never interleave.
+//
+// The first attempt is TrySend, which needs no call object; only a send
+// that must wait becomes a SendCall (Resume).
 type SendCall struct {
 	s     *Socket
-	data  []byte
+	data  string
 	flags int
 	to    unix.Sockaddr
-	wait  bool
 	Sent  int
 }
 
-// Send returns the call; to is nil for a send on a connected socket.
-func (s *Socket) Send(data []byte, flags int, to unix.Sockaddr, wait bool) (*SendCall, error) {
+// TrySend checks the policy for to (nil on a connected socket) and sends
+// what the socket takes now. With wait, EAGAIN means the rest (from sent
+// on) must wait: pass it to Resume. Without wait, a partial send is a
+// result and EAGAIN means nothing fitted.
+func (s *Socket) TrySend(data string, flags int, to unix.Sockaddr, wait bool) (sent int, err error) {
 	if to != nil {
 		if err := s.eng.Policy.check(opSend, to); err != nil {
-			return nil, err
+			return 0, err
 		}
 	}
-	return &SendCall{s: s, data: data, flags: flags, to: to, wait: wait}, nil
+	if s.writer != nil {
+		return 0, unix.EAGAIN // another call is mid-write: wait for it to finish
+	}
+	return s.send(data, 0, flags, to, wait)
+}
+
+// send sends data from sent on, as TrySend describes.
+func (s *Socket) send(data string, sent, flags int, to unix.Sockaddr, wait bool) (int, error) {
+	kflags := flags&^unix.MSG_DONTWAIT | noSignal
+	for {
+		var n int
+		// The kernel only reads the bytes: no copy of the string is needed.
+		rest := unsafe.Slice(unsafe.StringData(data[sent:]), len(data)-sent)
+		err := retryEINTR(func() (err error) {
+			if to == nil {
+				n, err = sysSend(s.fd, rest, kflags)
+			} else {
+				n, err = unix.SendmsgN(s.fd, rest, nil, to, kflags)
+			}
+			return err
+		})
+		s.note(Write, err)
+		switch {
+		case err == unix.EAGAIN && wait:
+			return sent, err
+		case err == unix.EAGAIN && sent > 0:
+			return sent, nil // a nonblocking send reports what fitted
+		case err != nil:
+			if sent > 0 {
+				return sent, nil // a failing blocking send reports what it sent
+			}
+			return 0, err
+		}
+		sent += n
+		if !wait || sent == len(data) || s.Type != unix.SOCK_STREAM {
+			return sent, nil
+		}
+	}
+}
+
+// Resume makes the call that finishes a waiting send, holding the socket's
+// write turn if part of it went out (so nobody else's bytes come between).
+func (s *Socket) Resume(data string, sent, flags int, to unix.Sockaddr) *SendCall {
+	c := &SendCall{s: s, data: data, flags: flags, to: to, Sent: sent}
+	if sent > 0 {
+		s.writer = c
+	}
+	return c
 }
 
 // Attempt sends what the socket takes; EAGAIN while the rest must wait.
 func (c *SendCall) Attempt() error {
 	s := c.s
 	if s.writer != nil && s.writer != c {
-		return unix.EAGAIN // another call is mid-write: wait for it to finish
+		return unix.EAGAIN
 	}
-	kflags := c.flags&^unix.MSG_DONTWAIT | noSignal
-	for {
-		var n int
-		err := retryEINTR(func() (err error) {
-			n, err = unix.SendmsgN(s.fd, c.data[c.Sent:], nil, c.to, kflags)
-			return err
-		})
-		s.note(Write, err)
-		switch {
-		case err == unix.EAGAIN && c.wait:
-			s.writer = c // the rest goes before anyone else's
-			return err
-		case err == unix.EAGAIN && c.Sent > 0:
-			c.End()
-			return nil // a nonblocking send reports what fitted
-		case err != nil:
-			c.End()
-			if c.Sent > 0 {
-				return nil // a failing blocking send reports what it sent
-			}
-			return err
-		}
-		c.Sent += n
-		if !c.wait || c.Sent == len(c.data) || s.Type != unix.SOCK_STREAM {
-			c.End()
-			return nil
-		}
+	sent, err := s.send(c.data, c.Sent, c.flags, c.to, true)
+	c.Sent = sent
+	if err == unix.EAGAIN {
+		s.writer = c // the rest goes before anyone else's
+		return err
 	}
+	c.End()
+	return err
 }
 
 // End lets other writers go on; a call that ends by timeout, close or
