@@ -13,8 +13,8 @@ import (
 type selectSet struct {
 	argn  int
 	name  string
-	want  int         // sock.Want* bit
-	table *lua.LTable // nil for a nil argument
+	want  int          // sock.Want* bit
+	table *lua.LTable  // nil for a nil argument
 	index []int        // each entry's integer key (its sequence index), or 0
 	keys  []lua.LValue // each entry's other key
 	socks []*Socket
