@@ -5,7 +5,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 )
@@ -160,7 +159,11 @@ func (a strArgs) int(n int, name string) int64 {
 // NaN is a TypeError, a fraction is deprecated and truncated.
 func (a strArgs) floatToInt(n int, name string, f float64, kind, shown string) int64 {
 	if math.IsNaN(f) || math.IsInf(f, 0) || f >= 9.2233720368547758e18 || f < -9.2233720368547758e18 {
-		a.raise("Argument #%d ($%s) must be of type int, %s given", n, name, strings.TrimSuffix(kind, "-string"))
+		given := "float"
+		if kind == "float-string" {
+			given = "string"
+		}
+		a.raise("Argument #%d ($%s) must be of type int, %s given", n, name, given)
 	}
 	if f != math.Trunc(f) {
 		if kind == "float" {

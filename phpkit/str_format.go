@@ -354,15 +354,9 @@ func strToInt(v lua.LValue) int64 {
 		if isInt {
 			return int64(f)
 		}
-		// An integer that overflows saturates, as strtol does; a float
-		// string is cast as a float.
-		if j := strDigitsEnd(strings.TrimLeft(strings.TrimLeft(s, " \t\n\r\v\f"), "+-"), 0); j > 0 && !strings.ContainsAny(s, ".eE") {
-			if f > 0 {
-				return math.MaxInt64
-			}
-			return math.MinInt64
-		}
-		return strFloatToInt(f)
+		// An integer that overflows saturates, as strtol does, and so
+		// does a float string out of range.
+		return strFloatToIntCap(f)
 	case lua.LBool:
 		if v {
 			return 1
@@ -377,11 +371,37 @@ func strToInt(v lua.LValue) int64 {
 	return 0
 }
 
-// strFloatToInt is zend_dval_to_lval: truncation, 0 for NaN, infinities
-// and values out of int64's range.
+// strFloatToInt is zend_dval_to_lval: truncation, 0 for NaN and the
+// infinities, and modulo 2^64 for values out of int64's range (as PHP on
+// 64-bit platforms).
 func strFloatToInt(f float64) int64 {
-	if math.IsNaN(f) || math.IsInf(f, 0) || f >= 9.2233720368547758e18 || f < -9.2233720368547758e18 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0
+	}
+	if f < 9.2233720368547758e18 && f >= -9.2233720368547758e18 {
+		return int64(f)
+	}
+	const two64 = 18446744073709551616.0
+	m := math.Mod(f, two64)
+	if m < 0 {
+		m += two64
+	}
+	if m >= 9.2233720368547758e18 {
+		m -= two64
+	}
+	return int64(m)
+}
+
+// strFloatToIntCap is zend_dval_to_lval_cap, the cast of a numeric string
+// holding a float: out of range saturates.
+func strFloatToIntCap(f float64) int64 {
+	switch {
+	case math.IsNaN(f):
+		return 0
+	case f >= 9.2233720368547758e18:
+		return math.MaxInt64
+	case f < -9.2233720368547758e18:
+		return math.MinInt64
 	}
 	return int64(f)
 }
