@@ -10,11 +10,14 @@ import (
 )
 
 // strState is what this part of the kit remembers per Lua state: the
-// default timezone and the Mersenne Twister of mt_rand. It lives beside
+// default timezone, the Mersenne Twister of mt_rand, the compiled regular
+// expressions and the last preg error. It lives beside
 // Kit (whose fields kit.go owns), keyed by the Kit.
 type strState struct {
-	zone dateZone
-	mt   *mtState
+	zone    dateZone
+	mt      *mtState
+	preg    map[string]*pregRegex // compiled patterns, by PHP pattern
+	pregErr int                   // preg_last_error()
 }
 
 var strStates sync.Map // *Kit → *strState

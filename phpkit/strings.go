@@ -411,10 +411,7 @@ func strSplit(k *Kit, L *lua.LState) int {
 	for i := 0; i < len(s); i += int(size) {
 		parts = append(parts, s[i:min(len(s), i+int(size))])
 	}
-	if len(parts) == 0 {
-		parts = []string{""}
-	}
-	L.Push(strNewList(L, parts))
+	L.Push(strNewList(L, parts)) // PHP 8.2: "" gives an empty array
 	return 1
 }
 
@@ -522,20 +519,25 @@ func explode(k *Kit, L *lua.LState) int {
 	return 1
 }
 
-// implodeFn takes (separator, array), (array, separator) or (array).
+// implodeFn is implode(separator, array) or implode(array); PHP 8 dropped
+// the legacy (array, separator) order, and so does sockrun, with PHP's
+// TypeError.
 func implodeFn(k *Kit, L *lua.LState, fn string) int {
 	a := strArgsOf(k, L, fn, 1, 2)
 	var sep string
 	var t *lua.LTable
 	switch first := L.Get(1).(type) {
 	case *lua.LTable:
-		t = first
 		if a.given(2) {
-			sep = a.str(2, "array")
+			if _, ok := L.Get(2).(*lua.LTable); ok {
+				a.raise("Argument #1 ($separator) must be of type string, array given")
+			}
+			a.raise("Argument #2 ($array) must be of type ?array, %s given", strTypeName(L.Get(2)))
 		}
+		t = first
 	default:
-		if L.GetTop() < 2 {
-			a.raise("Argument #1 ($pieces) must be of type array, %s given", strTypeName(first))
+		if !a.given(2) {
+			a.raise("Argument #1 ($array) must be of type array, %s given", strTypeName(first))
 		}
 		sep = a.str(1, "separator")
 		tt, ok := L.Get(2).(*lua.LTable)
@@ -573,7 +575,25 @@ func strTestFn(k *Kit, L *lua.LState, fn string, f func(string, string) bool) in
 	return strPushBool(L, f(h, needle))
 }
 
-// strcmpFn returns -1, 0 or 1 (PHP 8.2's strcmp family).
+// strCompareBytes is PHP 8.2's string comparison result: the difference of
+// the first differing bytes, or -1/1 when one string is a prefix of the
+// other.
+func strCompareBytes(s1, s2 string) int64 {
+	for i := 0; i < len(s1) && i < len(s2); i++ {
+		if s1[i] != s2[i] {
+			return int64(s1[i]) - int64(s2[i])
+		}
+	}
+	switch {
+	case len(s1) < len(s2):
+		return -1
+	case len(s1) > len(s2):
+		return 1
+	}
+	return 0
+}
+
+// strcmpFn is the strcmp family (by bytes; the case variants fold ASCII).
 func strcmpFn(k *Kit, L *lua.LState, fn string, fold, limited bool) int {
 	max := 2
 	if limited {
@@ -597,7 +617,7 @@ func strcmpFn(k *Kit, L *lua.LState, fn string, fold, limited bool) int {
 	if fold {
 		s1, s2 = strLower(s1), strLower(s2)
 	}
-	return strPushInt(L, int64(strings.Compare(s1, s2)))
+	return strPushInt(L, strCompareBytes(s1, s2))
 }
 
 func strstrFn(k *Kit, L *lua.LState, fn string, fold bool) int {
@@ -757,7 +777,7 @@ func wordwrap(k *Kit, L *lua.LState) int {
 		a.raise("Argument #3 ($break) cannot be empty")
 	}
 	if width == 0 && cut {
-		a.raise("Argument #2 ($width) cannot be 0 when argument #4 ($cut_long_words) is true")
+		a.raise("Argument #4 ($cut_long_words) cannot be true when argument #2 ($width) is 0")
 	}
 	if len(brk) == 1 && !cut {
 		// A one-byte break replaces the space in place.
@@ -824,14 +844,19 @@ func strtr(k *Kit, L *lua.LState) int {
 		}
 		pairs := map[string]string{}
 		var lens []int
+		emptyKey := false
 		t.ForEach(func(key, v lua.LValue) {
 			ks, _ := ToString(key)
 			if ks == "" {
+				emptyKey = true
 				return
 			}
 			pairs[ks] = strElem(a, v)
 			lens = append(lens, len(ks))
 		})
+		if emptyKey {
+			a.warn("Ignoring replacement of empty string")
+		}
 		sort.Sort(sort.Reverse(sort.IntSlice(lens)))
 		lens = compactInts(lens)
 		var b strings.Builder
