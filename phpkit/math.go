@@ -107,7 +107,21 @@ var mathFuncs = []Func{
 
 // mathConsts are the math constants (in stringConsts' order of wiring).
 var mathConsts = []strConst{
+	{"INF", math.Inf(1)},
+	{"NAN", math.NaN()},
+	{"PHP_FLOAT_EPSILON", 2.220446049250313e-16},
+	{"PHP_FLOAT_MAX", math.MaxFloat64},
+	{"PHP_FLOAT_MIN", 2.2250738585072014e-308},
 	{"M_PI", math.Pi},
+	{"M_PI_2", math.Pi / 2},
+	{"M_PI_4", math.Pi / 4},
+	{"M_1_PI", 1 / math.Pi},
+	{"M_2_PI", 2 / math.Pi},
+	{"M_LN2", math.Ln2},
+	{"M_LN10", math.Ln10},
+	{"M_LOG2E", math.Log2E},
+	{"M_LOG10E", math.Log10E},
+	{"M_SQRT1_2", 1 / math.Sqrt2},
 	{"M_E", math.E},
 	{"M_SQRT2", math.Sqrt2},
 	{"PHP_ROUND_HALF_UP", strRoundHalfUp},

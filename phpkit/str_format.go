@@ -70,7 +70,7 @@ func strFormat(a strArgs, format string, args []lua.LValue, formatOffset int) st
 	argAt := func(n int) lua.LValue {
 		if n >= len(args) {
 			if formatOffset < 0 {
-				a.raise("The arguments array must contain %d items, %d given", n+1, len(args))
+				a.raiseBare("The arguments array must contain %d items, %d given", n+1, len(args))
 			}
 			a.raiseBare("%d arguments are required, %d given", n+formatOffset+1, len(args)+formatOffset)
 		}
@@ -83,10 +83,7 @@ func strFormat(a strArgs, format string, args []lua.LValue, formatOffset int) st
 			continue
 		}
 		i++
-		if i >= len(format) {
-			a.raise("Missing format specifier at end of string")
-		}
-		if format[i] == '%' {
+		if i < len(format) && format[i] == '%' {
 			out.WriteByte('%')
 			continue
 		}
@@ -95,7 +92,7 @@ func strFormat(a strArgs, format string, args []lua.LValue, formatOffset int) st
 		if j := strDigitsEnd(format, i); j > i && j < len(format) && format[j] == '$' {
 			n, err := strconv.Atoi(format[i:j])
 			if err != nil || n <= 0 || n >= math.MaxInt32 {
-				a.raise("Argument number specifier must be greater than zero and less than %d", math.MaxInt32)
+				a.raiseBare("Argument number specifier must be greater than zero and less than %d", math.MaxInt32)
 			}
 			argnum = n - 1
 			i = j + 1
@@ -112,7 +109,7 @@ func strFormat(a strArgs, format string, args []lua.LValue, formatOffset int) st
 				spec.plus = true
 			case '\'':
 				if i+1 >= len(format) {
-					a.raise("Missing padding character")
+					a.raiseBare("Missing padding character")
 				}
 				i++
 				spec.pad = format[i]
@@ -125,19 +122,19 @@ func strFormat(a strArgs, format string, args []lua.LValue, formatOffset int) st
 				i++
 				var v lua.LValue
 				if argnum >= 0 {
-					a.raise("Argument number specifier must be given before the %s", what)
+					a.raiseBare("Argument number specifier must be given before the %s", what)
 				}
 				v = argAt(next)
 				next++
 				n, ok := v.(lua.LNumber)
 				if !ok || !strIsInt(float64(n)) {
-					a.raise("%s must be an integer", strings.ToUpper(what[:1])+what[1:])
+					a.raiseBare("%s must be an integer", strings.ToUpper(what[:1])+what[1:])
 				}
 				if n < 0 || n > math.MaxInt32 {
 					if what == "width" {
-						a.raise("Width must be greater than zero and less than %d", math.MaxInt32)
+						a.raiseBare("Width must be greater than zero and less than %d", math.MaxInt32)
 					}
-					a.raise("Precision must be between -1 and %d", math.MaxInt32)
+					a.raiseBare("Precision must be between -1 and %d", math.MaxInt32)
 				}
 				return int(n)
 			}
@@ -145,9 +142,9 @@ func strFormat(a strArgs, format string, args []lua.LValue, formatOffset int) st
 			n, err := strconv.Atoi(format[i:j])
 			if j > i && (err != nil || n >= math.MaxInt32) {
 				if what == "width" {
-					a.raise("Width must be greater than zero and less than %d", math.MaxInt32)
+					a.raiseBare("Width must be greater than zero and less than %d", math.MaxInt32)
 				}
-				a.raise("Precision must be greater than zero and less than %d", math.MaxInt32)
+				a.raiseBare("Precision must be greater than zero and less than %d", math.MaxInt32)
 			}
 			i = j
 			return n
@@ -160,15 +157,15 @@ func strFormat(a strArgs, format string, args []lua.LValue, formatOffset int) st
 		if i < len(format) && format[i] == 'l' {
 			i++
 		}
-		if i >= len(format) {
-			a.raise("Missing format specifier at end of string")
-		}
-		spec.conversion = format[i]
 		if argnum < 0 {
 			argnum = next
 			next++
 		}
 		v := argAt(argnum)
+		if i >= len(format) {
+			a.raiseBare("Missing format specifier at end of string")
+		}
+		spec.conversion = format[i]
 		switch spec.conversion {
 		case 's':
 			s := strElem(a, v)
@@ -189,6 +186,9 @@ func strFormat(a strArgs, format string, args []lua.LValue, formatOffset int) st
 			strAppendFloat(a, &out, strToFloat(v), spec)
 		case 'c':
 			out.WriteByte(byte(strToInt(v)))
+		case '%':
+			// "%5%": PHP takes an argument for it, and prints '%'.
+			out.WriteByte('%')
 		case 'o':
 			strAppendPadded(&out, strconv.FormatUint(uint64(strToInt(v)), 8), spec, false)
 		case 'x':
@@ -198,7 +198,7 @@ func strFormat(a strArgs, format string, args []lua.LValue, formatOffset int) st
 		case 'b':
 			strAppendPadded(&out, strconv.FormatUint(uint64(strToInt(v)), 2), spec, false)
 		default:
-			a.raise("Unknown format specifier \"%c\"", spec.conversion)
+			a.raiseBare("Unknown format specifier \"%c\"", spec.conversion)
 		}
 	}
 	return out.String()
