@@ -203,11 +203,11 @@ func dateFormat(format string, t time.Time, zoneName string) string {
 	return b.String()
 }
 
-// mktimeFn is mktime(hour, minute, second, month, day, year): each missing
+// mktimeFn is mktime(hour, minute, second, month, day, year): hour is required (PHP 8), each missing
 // part is the current one, and out-of-range parts carry over (month 14 is
 // February of the next year).
 func mktimeFn(k *Kit, L *lua.LState, fn string, gmt bool) int {
-	a := strArgsOf(k, L, fn, 0, 6)
+	a := strArgsOf(k, L, fn, 1, 6)
 	loc := k.strZone().loc
 	if gmt {
 		loc = time.UTC
