@@ -341,8 +341,13 @@ func (t *pregTranslator) translate(p string) (string, string) {
 			depth++
 			canRepeat = false
 			if i+1 < len(p) && p[i+1] == '?' {
-				if msg := t.groupSyntax(p, &i); msg != "" {
+				msg, closed := t.groupSyntax(p, &i)
+				if msg != "" {
 					return "", msg
+				}
+				if closed {
+					depth--
+					canRepeat = true
 				}
 				continue
 			}
@@ -413,8 +418,9 @@ func (t *pregTranslator) translate(p string) (string, string) {
 }
 
 // groupSyntax handles "(?": named groups, Python-style names and
-// references, named conditions; other forms are copied.
-func (t *pregTranslator) groupSyntax(p string, i *int) string {
+// references, named conditions; other forms are copied. closed reports
+// that the whole group was consumed (a reference).
+func (t *pregTranslator) groupSyntax(p string, i *int) (msg string, closed bool) {
 	rest := p[*i+2:]
 	name := func(from int, term byte) (string, int) {
 		j := strings.IndexByte(rest[from:], term)
@@ -428,11 +434,11 @@ func (t *pregTranslator) groupSyntax(p string, i *int) string {
 		nm, n := name(2, ')')
 		num, ok := t.nameNumber(nm)
 		if n < 0 || !ok || rest[1] == '>' {
-			return fmt.Sprintf("reference to non-existent subpattern at offset %d", *i+2)
+			return fmt.Sprintf("reference to non-existent subpattern at offset %d", *i+2), false
 		}
 		fmt.Fprintf(&t.out, `(?:\%d)`, num)
 		*i += 2 + n - 1
-		return ""
+		return "", true
 	case strings.HasPrefix(rest, "P<"), strings.HasPrefix(rest, "<") && len(rest) > 1 && rest[1] != '=' && rest[1] != '!',
 		strings.HasPrefix(rest, "'"):
 		from, term := 1, byte('>')
@@ -444,13 +450,13 @@ func (t *pregTranslator) groupSyntax(p string, i *int) string {
 		}
 		nm, n := name(from, term)
 		if n < 0 {
-			return fmt.Sprintf("syntax error in subpattern name (missing terminator?) at offset %d", len(p))
+			return fmt.Sprintf("syntax error in subpattern name (missing terminator?) at offset %d", len(p)), false
 		}
 		t.group++
 		t.names[t.group] = nm
 		t.out.WriteByte('(')
 		*i += 2 + n - 1
-		return ""
+		return "", false
 	case strings.HasPrefix(rest, "("):
 		// A condition on a named group: (?(name)...) or (?(<name>)...).
 		nm, n := name(1, ')')
@@ -458,12 +464,12 @@ func (t *pregTranslator) groupSyntax(p string, i *int) string {
 		if num, ok := t.nameNumber(nm); ok && n > 0 {
 			fmt.Fprintf(&t.out, "(?(%d)", num)
 			*i += 2 + n - 1
-			return ""
+			return "", false
 		}
 	}
 	t.out.WriteString("(?")
 	*i++
-	return ""
+	return "", false
 }
 
 // escape translates the escape sequence whose letter is at p[*i]; false
