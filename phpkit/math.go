@@ -41,7 +41,6 @@ var mathFuncs = []Func{
 	{"sqrt", func(k *Kit, L *lua.LState) int { return mathFloatFn(k, L, "sqrt", math.Sqrt) }},
 	{"exp", func(k *Kit, L *lua.LState) int { return mathFloatFn(k, L, "exp", math.Exp) }},
 	{"log10", func(k *Kit, L *lua.LState) int { return mathFloatFn(k, L, "log10", math.Log10) }},
-	{"log2", func(k *Kit, L *lua.LState) int { return mathFloatFn(k, L, "log2", math.Log2) }},
 	{"sin", func(k *Kit, L *lua.LState) int { return mathFloatFn(k, L, "sin", math.Sin) }},
 	{"cos", func(k *Kit, L *lua.LState) int { return mathFloatFn(k, L, "cos", math.Cos) }},
 	{"tan", func(k *Kit, L *lua.LState) int { return mathFloatFn(k, L, "tan", math.Tan) }},
