@@ -294,10 +294,15 @@ func (t *pregTranslator) translate(p string) (string, string) {
 	inClass := false
 	classStart := 0
 	canRepeat := false // whether a quantifier here has an item to repeat
+	itemStart := 0     // where the last item starts in the output
+	var opens []int    // where each open group starts in the output
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		if c == '\\' && i+1 < len(p) {
 			i++
+			if !inClass {
+				itemStart = t.out.Len()
+			}
 			if !t.escape(p, &i, inClass) {
 				return "", fmt.Sprintf("reference to non-existent subpattern at offset %d", i)
 			}
@@ -329,6 +334,7 @@ func (t *pregTranslator) translate(p string) (string, string) {
 		switch {
 		case c == '[':
 			inClass = true
+			itemStart = t.out.Len()
 			t.out.WriteByte(c)
 			classStart = i + 1
 			if classStart < len(p) && p[classStart] == '^' {
@@ -340,6 +346,7 @@ func (t *pregTranslator) translate(p string) (string, string) {
 		case c == '(':
 			depth++
 			canRepeat = false
+			opens = append(opens, t.out.Len())
 			if i+1 < len(p) && p[i+1] == '?' {
 				msg, closed := t.groupSyntax(p, &i)
 				if msg != "" {
@@ -348,6 +355,8 @@ func (t *pregTranslator) translate(p string) (string, string) {
 				if closed {
 					depth--
 					canRepeat = true
+					itemStart = opens[len(opens)-1]
+					opens = opens[:len(opens)-1]
 				}
 				continue
 			}
@@ -367,25 +376,39 @@ func (t *pregTranslator) translate(p string) (string, string) {
 			depth--
 			t.out.WriteByte(c)
 			canRepeat = true
+			itemStart = opens[len(opens)-1]
+			opens = opens[:len(opens)-1]
 		case c == '|':
 			t.out.WriteByte(c)
 			canRepeat = false
-		case c == '*' || c == '+' || c == '?':
+		case c == '*' || c == '+' || c == '?' || (c == '{' && pregBraceQuantifier(p[i:]) > 0):
 			if !canRepeat {
 				return "", fmt.Sprintf("quantifier does not follow a repeatable item at offset %d", i)
 			}
-			t.out.WriteByte(c)
-			// A quantifier's own ? or + (lazy, possessive) follows it.
-			if i+1 < len(p) && (p[i+1] == '?' || p[i+1] == '+') {
-				if p[i+1] == '+' {
-					// Possessive: regexp2 has no X*+; atomic groups are the
-					// same, but rewriting needs the item, so keep it greedy.
-				} else if !t.ungreedy {
+			q := p[i : i+1]
+			if c == '{' {
+				q = p[i : i+pregBraceQuantifier(p[i:])]
+				i += len(q) - 1
+			}
+			// The quantifier's own suffix: ? (lazy, greedy under U) or +
+			// (possessive: regexp2 has the equivalent atomic group).
+			lazy, possessive := t.ungreedy, false
+			if i+1 < len(p) && p[i+1] == '?' {
+				lazy = !t.ungreedy
+				i++
+			} else if i+1 < len(p) && p[i+1] == '+' {
+				lazy, possessive = false, true
+				i++
+			}
+			if possessive {
+				done := t.out.String()
+				t.out.Reset()
+				t.out.WriteString(done[:itemStart] + "(?>" + done[itemStart:] + q + ")")
+			} else {
+				t.out.WriteString(q)
+				if lazy {
 					t.out.WriteByte('?')
 				}
-				i++
-			} else if t.ungreedy {
-				t.out.WriteByte('?')
 			}
 			canRepeat = false
 		case c == '#' && t.extended:
@@ -401,6 +424,7 @@ func (t *pregTranslator) translate(p string) (string, string) {
 			t.out.WriteByte(c)
 			canRepeat = false
 		default:
+			itemStart = t.out.Len()
 			t.lit(c)
 			canRepeat = true
 		}
@@ -415,6 +439,28 @@ func (t *pregTranslator) translate(p string) (string, string) {
 		t.out.WriteByte(')')
 	}
 	return t.out.String(), ""
+}
+
+// pregBraceQuantifier is the length of a {n}, {n,} or {n,m} quantifier at
+// the start of s, or 0 (PCRE reads other braces as literal text).
+func pregBraceQuantifier(s string) int {
+	i := 1
+	for i < len(s) && strIsDigit(s[i]) {
+		i++
+	}
+	if i == 1 {
+		return 0
+	}
+	if i < len(s) && s[i] == ',' {
+		i++
+		for i < len(s) && strIsDigit(s[i]) {
+			i++
+		}
+	}
+	if i < len(s) && s[i] == '}' {
+		return i + 1
+	}
+	return 0
 }
 
 // groupSyntax handles "(?": named groups, Python-style names and
