@@ -84,10 +84,14 @@ var pregErrorTexts = map[int]string{
 
 // pregRegex is a compiled PHP pattern.
 type pregRegex struct {
-	re    *regexp2.Regexp
-	utf   bool
-	names map[int]string // group number → name
-	count int            // capturing groups
+	re *regexp2.Regexp
+	// notEmpty is re anchored at the start position and required to
+	// consume something: after an empty match PCRE retries there with
+	// PCRE2_NOTEMPTY_ATSTART|PCRE2_ANCHORED before moving on.
+	notEmpty *regexp2.Regexp
+	utf      bool
+	names    map[int]string // group number → name
+	count    int            // capturing groups
 }
 
 // pregSubject is a subject as regexp2 sees it: runes, and where each rune
@@ -226,7 +230,17 @@ func pregParse(pattern string) (*pregRegex, string) {
 	if err != nil {
 		return nil, fmt.Sprintf("Compilation failed: %s at offset %d", pregErrorText(err), len(body))
 	}
-	return &pregRegex{re: re, utf: tr.utf, names: tr.names, count: tr.group}, ""
+	// \G holds only where the search started, so (?!\G) at the end means
+	// "not empty". A newline ends a trailing comment under x.
+	tail := ")(?!\\G)"
+	if tr.extended {
+		tail = "\n" + tail
+	}
+	notEmpty, err := regexp2.Compile("\\G(?:"+translated+tail, opts)
+	if err != nil {
+		return nil, fmt.Sprintf("Compilation failed: %s at offset %d", pregErrorText(err), len(body))
+	}
+	return &pregRegex{re: re, notEmpty: notEmpty, utf: tr.utf, names: tr.names, count: tr.group}, ""
 }
 
 // pregErrorText words a regexp2 error (its own wording: PCRE's differs,
@@ -674,7 +688,17 @@ type pregGroup struct{ start, end int }
 
 // find runs the regex from rune position pos; nil when nothing matches.
 func (r *pregRegex) find(sub *pregSubject, pos int) []pregGroup {
-	m, err := r.re.FindRunesMatchStartingAt(sub.runes, pos)
+	return r.groups(sub, r.re, pos)
+}
+
+// findNotEmpty is PCRE's retry after an empty match at pos: a non-empty
+// match starting exactly there, or nil.
+func (r *pregRegex) findNotEmpty(sub *pregSubject, pos int) []pregGroup {
+	return r.groups(sub, r.notEmpty, pos)
+}
+
+func (r *pregRegex) groups(sub *pregSubject, re *regexp2.Regexp, pos int) []pregGroup {
+	m, err := re.FindRunesMatchStartingAt(sub.runes, pos)
 	if err != nil || m == nil {
 		return nil
 	}
@@ -690,30 +714,27 @@ func (r *pregRegex) find(sub *pregSubject, pos int) []pregGroup {
 	return out
 }
 
-// findAll lists the successive matches from rune position pos; an empty
-// match moves the next search one character on.
+// findAll lists the successive matches from rune position pos (at most
+// limit, unless limit < 0) as PCRE's global matching finds them: after an
+// empty match, a non-empty one at the same place, else the search moves
+// one character on.
 func (r *pregRegex) findAll(sub *pregSubject, pos, limit int) [][]pregGroup {
 	var all [][]pregGroup
+	retry := false
 	for pos <= len(sub.runes) && (limit < 0 || len(all) < limit) {
-		m, err := r.re.FindRunesMatchStartingAt(sub.runes, pos)
-		if err != nil || m == nil {
+		var g []pregGroup
+		if retry {
+			if g = r.findNotEmpty(sub, pos); g == nil {
+				pos++
+				retry = false
+				continue
+			}
+		} else if g = r.find(sub, pos); g == nil {
 			break
 		}
-		groups := m.Groups()
-		out := make([]pregGroup, r.count+1)
-		for i := range out {
-			out[i] = pregGroup{-1, -1}
-			if i < len(groups) && len(groups[i].Captures) > 0 {
-				g := groups[i]
-				out[i] = pregGroup{sub.byteAt(g.Index), sub.byteAt(g.Index + g.Length)}
-			}
-		}
-		all = append(all, out)
-		if m.Length == 0 {
-			pos = m.Index + 1
-		} else {
-			pos = m.Index + m.Length
-		}
+		all = append(all, g)
+		pos = sub.runeAt(g[0].end)
+		retry = g[0].start == g[0].end
 	}
 	return all
 }
@@ -1071,9 +1092,19 @@ func pregSplit(k *Kit, L *lua.LState) int {
 		limit = -1
 	}
 	last, pos := 0, 0
+	retry := false // after an empty match, as in findAll
 	for limit == -1 || limit > 1 {
-		g := r.find(sub, pos)
-		if g == nil {
+		var g []pregGroup
+		if retry {
+			if g = r.findNotEmpty(sub, pos); g == nil {
+				if pos >= len(sub.runes) {
+					break
+				}
+				pos++
+				retry = false
+				continue
+			}
+		} else if g = r.find(sub, pos); g == nil {
 			break
 		}
 		if !noEmpty || g[0].start != last {
@@ -1090,14 +1121,11 @@ func pregSplit(k *Kit, L *lua.LState) int {
 			}
 		}
 		last = g[0].end
-		next := sub.runeAt(g[0].end)
-		if g[0].start == g[0].end {
-			if next >= len(sub.runes) {
-				break
-			}
-			next++
+		pos = sub.runeAt(g[0].end)
+		retry = g[0].start == g[0].end
+		if retry && limit != -1 && limit <= 1 {
+			break
 		}
-		pos = next
 	}
 	if !noEmpty || last < len(subject) {
 		add(last, len(subject))
