@@ -935,7 +935,11 @@ func pregReplaceFn(k *Kit, L *lua.LState, fn string, callback bool) int {
 	replaceList := false
 	var fnv *lua.LFunction
 	if callback {
+		// A function, or as in PHP the name of a global one.
 		f, ok := L.Get(2).(*lua.LFunction)
+		if name, isName := L.Get(2).(lua.LString); isName {
+			f, ok = L.GetGlobal(string(name)).(*lua.LFunction)
+		}
 		if !ok {
 			a.raise("Argument #2 ($callback) must be a valid callback, %s", pregNotCallable(L.Get(2)))
 		}

@@ -273,9 +273,8 @@ func strReplaceFn(k *Kit, L *lua.LState, fn string, fold bool) int {
 	var searches, replaces []string
 	replaceList := false
 	if t, ok := L.Get(1).(*lua.LTable); ok {
-		for i, v := range strIndexValues(t) {
+		for _, v := range strIndexValues(t) {
 			searches = append(searches, strElem(a, v))
-			_ = i
 		}
 		if rt, ok := L.Get(2).(*lua.LTable); ok {
 			replaceList = true

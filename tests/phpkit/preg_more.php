@@ -54,3 +54,6 @@ show(preg_split("/a*?/", "baab", 3));
 show(preg_split("//u", "\xc3\xa9a"));
 show(preg_split("/\\d*/", "a1b", -1, PREG_SPLIT_NO_EMPTY | PREG_SPLIT_OFFSET_CAPTURE));
 $r = preg_replace('/x/u', "y", hex2bin("ff78ff"), -1, $c); show($r); show($c);
+err(function () { show(preg_replace_callback("/a/", "nope", "a")); });
+err(function () { show(preg_replace_callback("/a/", 5, "a")); });
+function twice($m) { return $m[0] . $m[0]; } show(preg_replace_callback("/b/", "twice", "abc"));
