@@ -104,7 +104,7 @@ var mathFuncs = []Func{
 	{"date_default_timezone_set", dateDefaultTimezoneSet},
 }
 
-// mathConsts are the math constants (in stringConsts' order of wiring).
+// mathConsts are the math functions' constants (part of stringConsts).
 var mathConsts = []strConst{
 	{"INF", math.Inf(1)},
 	{"NAN", math.NaN()},

@@ -54,6 +54,7 @@ const (
 	pregBadUTF8Offset  = 5
 )
 
+// pregConsts are the preg functions' constants (part of stringConsts).
 var pregConsts = []strConst{
 	{"PREG_PATTERN_ORDER", pregPatternOrder},
 	{"PREG_SET_ORDER", pregSetOrder},

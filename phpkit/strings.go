@@ -2,6 +2,7 @@ package phpkit
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -92,10 +93,13 @@ var stringFuncs = []Func{
 	}},
 }
 
-// stringConsts are the constants of this file's, encoding.go's, preg.go's
-// and math.go's functions (STR_PAD_*, ENT_*, PREG_*, PHP_ROUND_*, M_PI, ...),
-// in the order the runtime should define them as globals.
-var stringConsts = []strConst{
+// stringConsts are the constants of this part of the kit, in the order to
+// define them as global numbers: str_pad's STR_PAD_*, htmlspecialchars'
+// ENT_*, the PREG_* flags and errors (preg.go), and INF, NAN, PHP_FLOAT_*,
+// M_*, PHP_ROUND_*, MT_RAND_* (math.go).
+var stringConsts = slices.Concat(strConsts, pregConsts, mathConsts)
+
+var strConsts = []strConst{
 	{"STR_PAD_LEFT", strPadLeft},
 	{"STR_PAD_RIGHT", strPadRight},
 	{"STR_PAD_BOTH", strPadBoth},
