@@ -323,15 +323,7 @@ func gettype(k *Kit, L *lua.LState) int {
 
 func getDebugType(k *Kit, L *lua.LState) int {
 	strArgsOf(k, L, "get_debug_type", 1, 1)
-	v := L.Get(1)
-	if ud, ok := v.(*lua.LUserData); ok {
-		if mt, ok := ud.Metatable.(*lua.LTable); ok {
-			if name, ok := mt.RawGetString("__metatable").(lua.LString); ok {
-				return strPushString(L, string(name))
-			}
-		}
-	}
-	return strPushString(L, strTypeName(v))
+	return strPushString(L, strTypeName(L.Get(1)))
 }
 
 func round(k *Kit, L *lua.LState) int {

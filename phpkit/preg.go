@@ -896,11 +896,7 @@ func pregMatchAll(k *Kit, L *lua.LState) int {
 		for i := 0; i <= r.count; i++ {
 			list := L.CreateTable(len(all), 0)
 			for j, g := range all {
-				e := pregEntry(L, subject, g[i], flags)
-				if g[i].start < 0 && flags&pregUnmatchedAsNull == 0 && flags&pregOffsetCapture == 0 {
-					e = lua.LString("")
-				}
-				list.RawSetInt(j+1, e)
+				list.RawSetInt(j+1, pregEntry(L, subject, g[i], flags))
 			}
 			if name, ok := r.names[i]; ok {
 				out.RawSetString(name, list)

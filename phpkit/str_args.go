@@ -88,6 +88,14 @@ func strTypeName(v lua.LValue) string {
 		return "array"
 	case *lua.LFunction:
 		return "Closure"
+	case *lua.LUserData:
+		// A userdata's class is its metatable's __metatable name
+		// ("Socket"), as PHP names an object's class.
+		if mt, ok := v.Metatable.(*lua.LTable); ok {
+			if name, ok := mt.RawGetString("__metatable").(lua.LString); ok {
+				return string(name)
+			}
+		}
 	}
 	return v.Type().String()
 }
