@@ -740,7 +740,7 @@ func (r *pregRegex) findAll(sub *pregSubject, pos, limit int) [][]pregGroup {
 	return all
 }
 
-// lastMatched is one past the last group that participated (PHP drops the
+// pregLastMatched is one past the last group that participated (PHP drops the
 // unmatched groups at the end of a match).
 func pregLastMatched(g []pregGroup) int {
 	n := len(g)
@@ -775,7 +775,7 @@ func pregEntry(L *lua.LState, s string, g pregGroup, flags int) lua.LValue {
 	return lua.LString(text)
 }
 
-// pregMatchTable is preg_match's $matches for one match: groups up to the
+// matchTable is preg_match's $matches for one match: groups up to the
 // last one matched (all with PREG_UNMATCHED_AS_NULL), by number and name.
 func (r *pregRegex) matchTable(L *lua.LState, s string, g []pregGroup, flags int) *lua.LTable {
 	n := pregLastMatched(g)
