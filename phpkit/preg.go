@@ -557,6 +557,16 @@ func (t *pregTranslator) escape(p string, i *int, inClass bool) bool {
 		class(pregWord, c == 'W')
 	case !t.utf && (c == 's' || c == 'S'):
 		class(pregSpace, c == 'S')
+	case !t.utf && !inClass && (c == 'b' || c == 'B'):
+		// regexp2's \b counts letters past ASCII (bytes 0x80-0xFF here) as
+		// word characters; PCRE without u does not.
+		w, nw := `(?<=[`+pregWord+`])`, `(?<![`+pregWord+`])`
+		ahead, notAhead := `(?=[`+pregWord+`])`, `(?![`+pregWord+`])`
+		if c == 'b' {
+			t.out.WriteString("(?:" + w + notAhead + "|" + nw + ahead + ")")
+		} else {
+			t.out.WriteString("(?:" + w + ahead + "|" + nw + notAhead + ")")
+		}
 	case c == 'h':
 		class(`\t\x20\u00A0`, false)
 	case c == 'R' && !inClass:
