@@ -191,6 +191,7 @@ func pregParse(pattern string) (*pregRegex, string) {
 		switch c := mods[i]; c {
 		case 'i':
 			opts |= regexp2.IgnoreCase
+			tr.caseless = true
 		case 'm':
 			opts |= regexp2.Multiline
 			tr.multiline = true
@@ -263,7 +264,7 @@ func pregErrorText(err error) string {
 // \x{..}, \R, \h and POSIX classes are spelled out, and without u the
 // classes are ASCII and each byte is one rune.
 type pregTranslator struct {
-	utf, multiline, extended, dollarEndOnly, anchored, noAutoCapture, ungreedy bool
+	utf, multiline, extended, dollarEndOnly, anchored, noAutoCapture, ungreedy, caseless bool
 
 	out   strings.Builder
 	group int
@@ -440,7 +441,15 @@ func (t *pregTranslator) translate(p string) (string, string) {
 			canRepeat = false
 		default:
 			itemStart = t.out.Len()
-			t.lit(c)
+			if c >= 0x80 && t.caseless && !t.utf {
+				// A byte past ASCII has no case in PCRE without u; regexp2
+				// would fold it as a Latin-1 letter.
+				t.out.WriteString("(?-i:")
+				t.lit(c)
+				t.out.WriteByte(')')
+			} else {
+				t.lit(c)
+			}
 			canRepeat = true
 		}
 	}
