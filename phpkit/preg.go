@@ -113,7 +113,7 @@ func (st *strState) pregCache() map[string]*pregRegex {
 // pregCompile parses "/body/flags" as PHP does; on failure it warns in
 // PHP's words and returns nil.
 func pregCompile(a strArgs, pattern string) *pregRegex {
-	st := strStateOf(a.k)
+	st := strStateOf(a.L)
 	cache := st.pregCache()
 	if r, ok := cache[pattern]; ok {
 		return r
@@ -815,7 +815,7 @@ func (r *pregRegex) matchTable(L *lua.LState, s string, g []pregGroup, flags int
 // pregPrepare compiles the pattern and prepares the subject; ok false
 // means PHP's failure result (the error is recorded).
 func pregPrepare(a strArgs, pattern, subject string) (*pregRegex, *pregSubject, bool) {
-	st := strStateOf(a.k)
+	st := strStateOf(a.L)
 	r := pregCompile(a, pattern)
 	if r == nil {
 		return nil, nil, false
@@ -837,12 +837,12 @@ func pregStart(a strArgs, sub *pregSubject, offset int64) (int, bool) {
 		offset = max(0, n+offset)
 	}
 	if offset > n {
-		strStateOf(a.k).pregErr = pregInternalError
+		strStateOf(a.L).pregErr = pregInternalError
 		return 0, false
 	}
 	pos := sub.runeAt(int(offset))
 	if pos < 0 {
-		strStateOf(a.k).pregErr = pregBadUTF8Offset
+		strStateOf(a.L).pregErr = pregBadUTF8Offset
 		return 0, false
 	}
 	return pos, true
@@ -1187,13 +1187,13 @@ func pregGrep(k *Kit, L *lua.LState) int {
 	if r == nil {
 		return strPushBool(L, false)
 	}
-	strStateOf(k).pregErr = pregNoError
+	strStateOf(L).pregErr = pregNoError
 	out := L.NewTable()
 	for _, key := range strTableKeys(t) {
 		v := t.RawGet(key)
 		sub, ok := r.subject(strElem(a, v))
 		if !ok {
-			strStateOf(k).pregErr = pregBadUTF8
+			strStateOf(L).pregErr = pregBadUTF8
 			continue
 		}
 		if (r.find(sub, 0) != nil) != invert {
@@ -1206,10 +1206,10 @@ func pregGrep(k *Kit, L *lua.LState) int {
 
 func pregLastError(k *Kit, L *lua.LState) int {
 	strArgsOf(k, L, "preg_last_error", 0, 0)
-	return strPushInt(L, int64(strStateOf(k).pregErr))
+	return strPushInt(L, int64(strStateOf(L).pregErr))
 }
 
 func pregLastErrorMsg(k *Kit, L *lua.LState) int {
 	strArgsOf(k, L, "preg_last_error_msg", 0, 0)
-	return strPushString(L, pregErrorTexts[strStateOf(k).pregErr])
+	return strPushString(L, pregErrorTexts[strStateOf(L).pregErr])
 }

@@ -19,8 +19,8 @@ type dateZone struct {
 	loc  *time.Location
 }
 
-func (k *Kit) strZone() dateZone {
-	if z := strStateOf(k).zone; z.loc != nil {
+func strZone(L *lua.LState) dateZone {
+	if z := strStateOf(L).zone; z.loc != nil {
 		return z
 	}
 	return dateZone{"UTC", time.UTC}
@@ -28,7 +28,7 @@ func (k *Kit) strZone() dateZone {
 
 func dateDefaultTimezoneGet(k *Kit, L *lua.LState) int {
 	strArgsOf(k, L, "date_default_timezone_get", 0, 0)
-	return strPushString(L, k.strZone().name)
+	return strPushString(L, strZone(L).name)
 }
 
 func dateDefaultTimezoneSet(k *Kit, L *lua.LState) int {
@@ -42,7 +42,7 @@ func dateDefaultTimezoneSet(k *Kit, L *lua.LState) int {
 	if strings.EqualFold(name, "utc") {
 		name = "UTC"
 	}
-	strStateOf(k).zone = dateZone{name, loc}
+	strStateOf(L).zone = dateZone{name, loc}
 	return strPushBool(L, true)
 }
 
@@ -54,7 +54,7 @@ func dateFn(k *Kit, L *lua.LState, fn string, gmt bool) int {
 	if a.given(2) {
 		t = time.Unix(a.int(2, "timestamp"), 0)
 	}
-	zone := k.strZone()
+	zone := strZone(L)
 	if gmt {
 		zone = dateZone{"UTC", time.UTC}
 	}
@@ -208,7 +208,7 @@ func dateFormat(format string, t time.Time, zoneName string) string {
 // February of the next year).
 func mktimeFn(k *Kit, L *lua.LState, fn string, gmt bool) int {
 	a := strArgsOf(k, L, fn, 1, 6)
-	loc := k.strZone().loc
+	loc := strZone(L).loc
 	if gmt {
 		loc = time.UTC
 	}

@@ -177,7 +177,7 @@ func uniqid(k *Kit, L *lua.LState) int {
 	now := time.Now()
 	id := fmt.Sprintf("%s%08x%05x", prefix, now.Unix(), now.Nanosecond()/1000)
 	if more {
-		id += fmt.Sprintf("%.8f", float64(k.strMT().uint32())/(1<<32)*10)
+		id += fmt.Sprintf("%.8f", float64(strMT(L).uint32())/(1<<32)*10)
 	}
 	return strPushString(L, id)
 }

@@ -4,15 +4,14 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"math"
-	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 )
 
 // strState is what this part of the kit remembers per Lua state: the
 // default timezone, the Mersenne Twister of mt_rand, the compiled regular
-// expressions and the last preg error. It lives beside
-// Kit (whose fields kit.go owns), keyed by the Kit.
+// expressions and the last preg error. It lives in the state's registry
+// (Kit's fields belong to kit.go), so it goes away with the state.
 type strState struct {
 	zone    dateZone
 	mt      *mtState
@@ -20,14 +19,18 @@ type strState struct {
 	pregErr int                   // preg_last_error()
 }
 
-var strStates sync.Map // *Kit → *strState
+const strStateKey = "sockrun.phpkit.strings"
 
-func strStateOf(k *Kit) *strState {
-	if s, ok := strStates.Load(k); ok {
-		return s.(*strState)
+func strStateOf(L *lua.LState) *strState {
+	reg := L.Get(lua.RegistryIndex).(*lua.LTable)
+	if ud, ok := reg.RawGetString(strStateKey).(*lua.LUserData); ok {
+		return ud.Value.(*strState)
 	}
-	s, _ := strStates.LoadOrStore(k, &strState{})
-	return s.(*strState)
+	st := &strState{}
+	ud := L.NewUserData()
+	ud.Value = st
+	reg.RawSetString(strStateKey, ud)
+	return st
 }
 
 // mtState is MT19937 as PHP's mt_rand uses it, so a script seeded with
@@ -107,8 +110,8 @@ func (m *mtState) rangeOf(umax uint64) uint64 {
 	return r % u
 }
 
-func (k *Kit) strMT() *mtState {
-	st := strStateOf(k)
+func strMT(L *lua.LState) *mtState {
+	st := strStateOf(L)
 	if st.mt == nil {
 		var b [4]byte
 		rand.Read(b[:])
@@ -122,7 +125,7 @@ func (k *Kit) strMT() *mtState {
 func mtRandFn(k *Kit, L *lua.LState, fn string) int {
 	a := strArgsOf(k, L, fn, 0, 2)
 	if L.GetTop() == 0 {
-		return strPushInt(L, int64(k.strMT().uint32()>>1))
+		return strPushInt(L, int64(strMT(L).uint32()>>1))
 	}
 	if L.GetTop() == 1 {
 		a.raiseBare("%s() expects exactly 2 arguments, 1 given", fn)
@@ -135,7 +138,7 @@ func mtRandFn(k *Kit, L *lua.LState, fn string) int {
 		}
 		lo, hi = hi, lo
 	}
-	return strPushInt(L, int64(uint64(lo)+k.strMT().rangeOf(uint64(hi)-uint64(lo))))
+	return strPushInt(L, int64(uint64(lo)+strMT(L).rangeOf(uint64(hi)-uint64(lo))))
 }
 
 // mtSrand seeds the generator (with no seed, a random one).
@@ -150,6 +153,6 @@ func mtSrand(k *Kit, L *lua.LState, fn string) int {
 		seed = binary.LittleEndian.Uint32(b[:])
 	}
 	a.optInt(2, "mode", 0)
-	strStateOf(k).mt = mtSeeded(seed)
+	strStateOf(L).mt = mtSeeded(seed)
 	return 0
 }
