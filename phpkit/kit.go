@@ -3,7 +3,7 @@
 // PHP 8.2's names, argument order and results, so that the code around a PHP
 // program's socket calls ports line by line.
 //
-// How PHP arrays map to Lua tables is written once, in docs/porting.md: a PHP
+// How PHP arrays map to Lua tables is written once, in docs/phpkit.md: a PHP
 // list with keys 0..n-1 is a Lua sequence 1..n; a PHP array with other keys is
 // a Lua table with those keys. Where PHP's output depends on insertion order
 // (json_encode, print_r, var_dump, var_export), sequences come in index order and
@@ -101,6 +101,9 @@ func Open(L *lua.LState, h Host) *Kit {
 		}
 	}
 	openConstants(L, h)
+	for _, c := range stringConsts {
+		L.SetGlobal(c.Name, lua.LNumber(c.Value))
+	}
 	return k
 }
 
