@@ -45,6 +45,7 @@ func openLibs(rt *Runtime) {
 
 	L.GetGlobal("table").(*lua.LTable).RawSetString("concat", L.NewFunction(tableConcat))
 	L.GetGlobal("string").(*lua.LTable).RawSetString("gsub", L.NewFunction(stringGsub))
+	L.SetGlobal("tonumber", L.NewFunction(luaTonumber))
 
 	mt := L.NewTypeMetatable(socketTypeName)
 	mt.RawSetString("__tostring", L.NewFunction(socketToString))
