@@ -66,6 +66,7 @@ func openLibs(rt *Runtime) {
 	rt.register(globals, netdbFuncs, true)
 	rt.register(globals, portingFuncs, false)
 	rt.register(globals, taskFuncs, false)
+	rt.register(globals, []libFunc{{"realpath", realpath}}, false)
 	phpkit.Open(L, kitHost{rt})
 	openBinaryLibs(rt)
 	rt.installTaskPcall()
