@@ -93,10 +93,29 @@ local function queue(c, data)
   end
 end
 
+-- Out of descriptors (or kernel memory), accept fails while the listener
+-- stays readable: select would return at once, forever. The listener then
+-- rests, out of the read set, for 0.1 s at a time until accept works again.
+local RESOURCE_ERRORS = {[SOCKET_EMFILE] = true, [SOCKET_ENFILE] = true,
+                         [SOCKET_ENOBUFS] = true, [SOCKET_ENOMEM] = true}
+local resting_until = nil -- microtime when the listener goes back in the read set
+local accept_failing = false
+
 -- accept_client takes one pending connection; false when there is none.
 local function accept_client()
   local c = socket_accept(sock)
-  if not c then return false end -- none left, or it went away before we got to it
+  if not c then -- none left, or it went away before we got to it, or no descriptor
+    local code = socket_last_error()
+    if RESOURCE_ERRORS[code] then
+      resting_until = microtime(true) + 0.1
+      if not accept_failing then
+        echo("Could not accept (", socket_strerror(code), "): retrying every 0.1 s \n")
+      end
+      accept_failing = true
+    end
+    return false
+  end
+  accept_failing = false
   local _, addr, p = socket_getpeername(c)
   local name = tostring(addr) .. " : " .. tostring(p)
   if max_clients > 0 and count >= max_clients then
@@ -194,13 +213,21 @@ local function write_client(c)
 end
 
 while true do
-  -- The sets for select: the listener and every client still sending, and
-  -- the clients with replies waiting (few: replies are written at once).
-  local read, write = {sock}, {}
-  for i = 1, #reading do read[i + 1] = reading[i] end
+  -- The sets for select: the listener (unless it rests) and every client
+  -- still sending, and the clients with replies waiting (few: replies are
+  -- written at once).
+  local read, write = {}, {}
+  local usec = nil -- how long select may wait; nil: until something is ready
+  if resting_until then
+    usec = math.floor((resting_until - microtime(true)) * 1e6)
+    if usec <= 0 then resting_until, usec = nil, nil end
+  end
+  if not resting_until then read[1] = sock end
+  local base = #read
+  for i = 1, #reading do read[base + i] = reading[i] end
   for c in pairs(writing) do write[#write + 1] = c end
 
-  if socket_select(read, write, nil, nil) == false then
+  if socket_select(read, write, nil, usec and 0, usec) == false then
     fail("Could not select", nil)
   end
 
