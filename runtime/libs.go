@@ -237,6 +237,13 @@ func tableConcat(L *lua.LState) int {
 	i := L.OptInt(3, 1)
 	j := L.OptInt(4, tbl.Len())
 	var b strings.Builder
+	size := 0
+	for k := i; k <= j; k++ {
+		if v, ok := tbl.RawGetInt(k).(lua.LString); ok {
+			size += len(v) + len(sep)
+		}
+	}
+	b.Grow(size)
 	for k := i; k <= j; k++ {
 		switch v := tbl.RawGetInt(k).(type) {
 		case lua.LString:
