@@ -227,7 +227,9 @@ while true do
   for i = 1, #reading do read[base + i] = reading[i] end
   for c in pairs(writing) do write[#write + 1] = c end
 
-  if socket_select(read, write, nil, usec and 0, usec) == false then
+  if #read == 0 and #write == 0 then
+    sleep(usec / 1e6) -- the listener rests and no client is left: nothing to select
+  elseif socket_select(read, write, nil, usec and 0, usec) == false then
     fail("Could not select", nil)
   end
 
