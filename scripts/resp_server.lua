@@ -403,35 +403,46 @@ local function next_request(p)
     if tonumber(count) <= 0 then return {} end
     p.args, p.n, p.wanted, p.size = {}, 0, tonumber(count), 0
   end
-  while p.n < p.wanted do
-    if not skip_crlf(p) or p.pos > #buf then return nil end
-    if buf:byte(p.pos) ~= 36 then -- not "$"
-      return false, "Protocol error: expected '$', got '" .. buf:sub(p.pos, p.pos) .. "'"
-    end
-    local eol = buf:find("\r\n", p.pos, true)
-    if not eol then
-      if #buf - p.pos + 1 > MAX_INLINE then return false, "Protocol error: too big bulk count string" end
-      return nil
-    end
-    local len = buf:sub(p.pos + 1, eol - 1)
-    if not is_int64(len) or tonumber(len) < 0 or tonumber(len) > MAX_BULK then
+  -- The arguments, with the parser's fields in locals: this loop runs once
+  -- per argument, and a request may have a million.
+  if not skip_crlf(p) then return nil end
+  local args, n, wanted, pos, last = p.args, p.n, p.wanted, p.pos, #buf
+  while n < wanted and pos <= last do
+    local eol = buf:find("\r\n", pos, true)
+    local len = eol and buf:sub(pos + 1, eol - 1)
+    local num = len and tonumber(len)
+    -- A plain length ("0" or digits without leading zeros), else an error.
+    if not (buf:byte(pos) == 36 and num and num >= 0 and num <= MAX_BULK and tostring(num) == len) then
+      p.n, p.pos = n, pos
+      if buf:byte(pos) ~= 36 then -- not "$"
+        return false, "Protocol error: expected '$', got '" .. buf:sub(pos, pos) .. "'"
+      elseif not eol then
+        if last - pos + 1 > MAX_INLINE then return false, "Protocol error: too big bulk count string" end
+        return nil
+      end
       return false, "Protocol error: invalid bulk length"
     end
-    len = tonumber(len)
     local start = eol + 2
-    p.size = p.size + len + 64 -- 64: about what an argument costs besides its bytes
+    p.size = p.size + num + 64 -- 64: about what an argument costs besides its bytes
     if p.size > MAX_QUERY then return false, nil end
-    if #buf - start + 1 < len then
+    if last - start + 1 < num then
       -- The rest of this string is still to come: collect it in pieces.
-      p.bulk = {buf:sub(start), have = #buf - start + 1, len = len}
+      p.n = n
+      p.bulk = {buf:sub(start), have = last - start + 1, len = num}
       p.buf, p.pos = "", 1
       return nil
     end
-    p.n = p.n + 1
-    p.args[p.n] = buf:sub(start, start + len - 1)
-    p.pos, p.skip = start + len, 2
+    n = n + 1
+    args[n] = buf:sub(start, start + num - 1)
+    pos = start + num + 2 -- past the CRLF, which may not be here yet
   end
-  if not skip_crlf(p) then return nil end
+  p.n = n
+  if pos > last + 1 then
+    p.pos, p.skip = last + 1, pos - last - 1
+  else
+    p.pos = pos
+  end
+  if n < wanted or not skip_crlf(p) then return nil end
   local args = p.args
   p.args, p.n, p.wanted = nil, 0, 0
   return args
