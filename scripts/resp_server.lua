@@ -486,6 +486,10 @@ local function serve(c)
     end
     if #replies > 0 and not socket_write(c, table.concat(replies)) then break end
     if close then break end
+    -- Let the other clients' tasks run before taking more: a read that
+    -- finds data waiting does not suspend this task, and a client sending
+    -- megabytes must not keep a PING from another waiting until it is done.
+    coroutine.yield()
   end
   socket_close(c)
 end
