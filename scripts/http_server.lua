@@ -92,12 +92,12 @@ local function resolve(target)
   return path, raw
 end
 
--- inside_root: the real path of name (symbolic links resolved) is DIR or
--- under it; nil when name does not exist.
+-- inside_root: whether the real path of name (symbolic links resolved) is
+-- DIR or under it, and that real path; nil when name does not exist.
 local function inside_root(name)
   local real = realpath(name)
   if not real then return nil end
-  return real == real_root or real:sub(1, #real_root + 1) == real_root .. "/" or real_root == "/"
+  return real == real_root or real:sub(1, #real_root + 1) == real_root .. "/" or real_root == "/", real
 end
 
 -- open_file opens the file for path (index.html for a directory): the file,
@@ -105,10 +105,11 @@ end
 -- symbolic link leads outside DIR).
 local function open_file(path)
   local name = root .. path
-  local inside = inside_root(name)
+  local inside, real = inside_root(name)
   if inside == nil then return nil, 404 end
   if not inside then return nil, 403 end
-  local f = io.open(name, "rb")
+  -- Open what was checked, not the name again (a link could change between).
+  local f = io.open(real, "rb")
   if not f then return nil, 404 end
   local first, err = f:read(1)
   if not first and err and err:find("is a directory", 1, true) then
