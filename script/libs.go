@@ -46,6 +46,7 @@ func openLibs(rt *Runtime) {
 
 	L.GetGlobal("table").(*lua.LTable).RawSetString("concat", L.NewFunction(tableConcat))
 	L.GetGlobal("string").(*lua.LTable).RawSetString("gsub", L.NewFunction(stringGsub))
+	L.SetGlobal("tonumber", L.NewFunction(luaTonumber))
 
 	mt := L.NewTypeMetatable(socketTypeName)
 	mt.RawSetString("__tostring", L.NewFunction(socketToString))
@@ -67,6 +68,7 @@ func openLibs(rt *Runtime) {
 	rt.register(globals, netdbFuncs, true)
 	rt.register(globals, portingFuncs, false)
 	rt.register(globals, taskFuncs, false)
+	rt.register(globals, []libFunc{{"realpath", realpath}}, false)
 	phpkit.Open(L, kitHost{rt})
 	openBinaryLibs(rt)
 	rt.sched.InstallPcall()
@@ -217,6 +219,13 @@ func tableConcat(L *lua.LState) int {
 	i := L.OptInt(3, 1)
 	j := L.OptInt(4, tbl.Len())
 	var b strings.Builder
+	size := 0
+	for k := i; k <= j; k++ {
+		if v, ok := tbl.RawGetInt(k).(lua.LString); ok {
+			size += len(v) + len(sep)
+		}
+	}
+	b.Grow(size)
 	for k := i; k <= j; k++ {
 		switch v := tbl.RawGetInt(k).(type) {
 		case lua.LString:

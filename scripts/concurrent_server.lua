@@ -72,9 +72,19 @@ local _, bound_address, bound_port = socket_getsockname(sock)
 echo("Listening on ", bound_address, ":", bound_port, "\n")
 echo("Waiting for incoming connections... \n")
 
+local accept_failing = false
 while true do
   local client = socket_accept(sock)
   if client then
+    accept_failing = false
     spawn(handle, client)
+  else
+    -- Out of descriptors (errno 24), say: the listener stays readable, so
+    -- retrying at once would spin. Say so once, retry every 0.1 s.
+    if not accept_failing then
+      echo("accept failed (", socket_strerror(socket_last_error()), "): retrying every 0.1 s\n")
+      accept_failing = true
+    end
+    sleep(0.1)
   end
 end

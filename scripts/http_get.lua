@@ -119,8 +119,9 @@ if not socket_write(sock, request) then
   fail("cannot send the request to " .. host_port .. ": " .. socket_strerror(socket_last_error(sock)))
 end
 
--- A read buffer over the socket.
-local buf = ""
+-- A read buffer over the socket: the unread bytes are buf from pos (a
+-- position, so that taking a line does not copy the rest of the buffer).
+local buf, pos = "", 1
 local eof = false
 
 -- fill reads more into buf; false at the end of the stream.
@@ -134,23 +135,28 @@ local function fill()
     eof = true
     return false
   end
-  buf = buf .. data
+  buf, pos = buf:sub(pos) .. data, 1
   return true
 end
 
--- take removes and returns the first n bytes of buf.
+-- unread is how many bytes are buffered.
+local function unread() return #buf - pos + 1 end
+
+-- take removes and returns the next n bytes (fewer if fewer are buffered).
 local function take(n)
-  local piece = buf:sub(1, n)
-  buf = buf:sub(n + 1)
+  local piece = buf:sub(pos, pos + n - 1)
+  pos = pos + #piece
   return piece
 end
 
 -- line returns the next line without its "\r\n" (or "\n").
 local function line(what)
+  local searched = pos
   while true do
-    local nl = buf:find("\n", 1, true)
-    if nl then return (take(nl):gsub("\r?\n$", "")) end
-    if #buf > 64 * 1024 then fail(what .. " longer than 64 KiB") end
+    local nl = buf:find("\n", searched, true)
+    if nl then return (take(nl - pos + 1):gsub("\r?\n$", "")) end
+    if unread() > 64 * 1024 then fail(what .. " longer than 64 KiB") end
+    searched = #buf + 1 - (pos - 1) -- the buffer is rebased by fill
     if not fill() then fail("the server closed the connection in the middle of " .. what) end
   end
 end
@@ -162,8 +168,10 @@ repeat
   local version, code = status_line:match("^(HTTP/%d%.%d) (%d%d%d)")
   if not version then fail("not an HTTP response: " .. string.format("%q", status_line:sub(1, 80))) end
   status = tonumber(code)
-  headers = {}
   echo(status_line, "\n")
+  -- A header sent several times is joined with ", " (RFC 9110), once at
+  -- the end rather than by growing a string per repetition.
+  local values = {}
   while true do
     local h = line("the headers")
     if h == "" then break end
@@ -171,9 +179,12 @@ repeat
     local name, value = h:match("^([^:]+):%s*(.-)%s*$")
     if name then
       name = name:lower()
-      headers[name] = headers[name] and headers[name] .. ", " .. value or value
+      values[name] = values[name] or {}
+      values[name][#values[name] + 1] = value
     end
   end
+  headers = {}
+  for name, list in pairs(values) do headers[name] = table.concat(list, ", ") end
   if status < 200 then echo("\n") end -- separate an interim response from the next
 until status >= 200
 echo("\n")
@@ -182,7 +193,7 @@ echo("\n")
 local function body_with_length(n)
   local got = 0
   while got < n do
-    if buf == "" and not fill() then
+    if unread() == 0 and not fill() then
       fail("the server closed the connection after " .. got .. " of " .. n .. " body bytes")
     end
     local piece = take(n - got)
@@ -212,11 +223,14 @@ if status == 204 or status == 304 then
 elseif transfer:match("chunked%s*$") then
   body_chunked()
 elseif length then
-  if not length:match("^%d+$") then fail("bad Content-Length: " .. length) end
-  body_with_length(tonumber(length))
+  -- Digits only, below 10^18 (beyond, no server means it: curl and Go's
+  -- client refuse such a length too).
+  local digits = length:match("^0*(%d+)$")
+  if not digits or #digits > 18 then fail("bad Content-Length: " .. length:sub(1, 80)) end
+  body_with_length(tonumber(digits))
 else
   -- No framing: the body runs until the server closes the connection.
-  repeat echo(take(#buf)) until not fill()
+  repeat echo(take(unread())) until not fill()
 end
 
 socket_close(sock)

@@ -5,9 +5,12 @@
 -- with keep-alive and pipelining on HTTP/1.1 (Connection: close honoured;
 -- HTTP/1.0 connections close after one response), Content-Type by file
 -- extension and a Content-Length on every response. Answers 400 to a
--- malformed request, 403 to a path with a ".." segment (nothing above DIR is
--- ever served), 404 to a missing file and 405 to other methods. Logs one line
--- per request on stdout: [conn N] PEER "REQUEST LINE" STATUS BODY-BYTES.
+-- malformed request (a Content-Length that is not a number below 10^18
+-- included), 403 to a path with a ".." segment or one whose real location
+-- (symbolic links resolved, with realpath) is outside DIR: nothing outside
+-- DIR is ever served. 404 to a missing file and 405 to other methods. Logs
+-- one line per request on stdout: [conn N] PEER "REQUEST LINE" STATUS
+-- BODY-BYTES.
 
 local address = arg[1] or "127.0.0.1"
 local port = tonumber(arg[2] or "8080")
@@ -17,6 +20,7 @@ if not port or arg[1] == "-h" or arg[1] == "--help" or arg[4] then
   os.exit(2)
 end
 root = root:gsub("(.)/+$", "%1")
+local real_root = realpath(root)
 
 local MAX_HEAD = 16 * 1024       -- request line plus headers
 local MAX_DISCARD = 1024 * 1024  -- a request body we read past (GET/HEAD/405 with a body)
@@ -88,11 +92,24 @@ local function resolve(target)
   return path, raw
 end
 
+-- inside_root: whether the real path of name (symbolic links resolved) is
+-- DIR or under it, and that real path; nil when name does not exist.
+local function inside_root(name)
+  local real = realpath(name)
+  if not real then return nil end
+  return real == real_root or real:sub(1, #real_root + 1) == real_root .. "/" or real_root == "/", real
+end
+
 -- open_file opens the file for path (index.html for a directory): the file,
--- its size and its name, or nil and a status (301: add a slash).
+-- its size and its name, or nil and a status (301: add a slash; 403: a
+-- symbolic link leads outside DIR).
 local function open_file(path)
   local name = root .. path
-  local f = io.open(name, "rb")
+  local inside, real = inside_root(name)
+  if inside == nil then return nil, 404 end
+  if not inside then return nil, 403 end
+  -- Open what was checked, not the name again (a link could change between).
+  local f = io.open(real, "rb")
   if not f then return nil, 404 end
   local first, err = f:read(1)
   if not first and err and err:find("is a directory", 1, true) then
@@ -132,6 +149,23 @@ local function handle(client)
     end
     buf = buf .. data
     return true
+  end
+
+  -- skip_empty_lines drops the empty lines allowed before a request, in one
+  -- pass (one copy, not one per line).
+  local function skip_empty_lines()
+    local p = 1
+    while true do
+      local b = buf:byte(p)
+      if b == 10 then
+        p = p + 1
+      elseif b == 13 and buf:byte(p + 1) == 10 then
+        p = p + 2
+      else
+        break
+      end
+    end
+    if p > 1 then buf = buf:sub(p) end
   end
 
   local function log(request_line, status, bytes)
@@ -176,10 +210,12 @@ local function handle(client)
   while open do
     -- The head: up to the empty line. Leading empty lines are skipped (RFC 9112).
     local head_end
+    local searched = 1 -- the end of the head is not before here
     while true do
-      while buf:find("^\r?\n") do buf = buf:gsub("^\r?\n", "", 1) end
-      local _, e = buf:find("\r?\n\r?\n")
+      skip_empty_lines()
+      local _, e = buf:find("\r?\n\r?\n", searched)
       if e then head_end = e break end
+      searched = math.max(1, #buf - 3)
       if #buf > MAX_HEAD then
         open = false
         error_response(buf:match("^[^\r\n]*"):sub(1, 80), 431)
@@ -227,17 +263,25 @@ local function handle(client)
     if headers["transfer-encoding"] then
       open = false
     elseif length then
-      if not length:match("^%d+$") then
+      -- Digits only, below 10^18 (as nginx, which refuses what overflows
+      -- its 64-bit offsets): anything else is a request we cannot frame.
+      local digits = length:match("^0*(%d+)$")
+      if not digits or #digits > 18 then
         open = false
         error_response(printable, 400)
         break
       end
-      length = tonumber(length)
+      length = tonumber(digits)
       if length > MAX_DISCARD then
         open = false
       else
-        while #buf < length and fill() do end
-        if #buf < length then break end
+        -- Read past the body without keeping it.
+        while length > #buf do
+          length = length - #buf
+          buf = ""
+          if not fill() then break end
+        end
+        if length > #buf then break end
         buf = buf:sub(length + 1)
       end
     end
@@ -296,7 +340,29 @@ local _, bound_address, bound_port = socket_getsockname(sock)
 echo("Serving ", root, "\n")
 echo("Listening on ", bound_address, ":", bound_port, "\n")
 
+-- serve runs handle and, should it fail, still closes the connection: a
+-- failing request must not cost a descriptor.
+local function serve(client)
+  local ok, why = pcall(handle, client)
+  if not ok then
+    echo("[error] ", tostring(why), "\n")
+    pcall(socket_close, client)
+  end
+end
+
+local accept_failing = false
 while true do
   local client = socket_accept(sock)
-  if client then spawn(handle, client) end
+  if client then
+    accept_failing = false
+    spawn(serve, client)
+  else
+    -- Out of descriptors (errno 24), say: the listener stays readable, so
+    -- retrying at once would spin. Say so once, retry every 0.1 s.
+    if not accept_failing then
+      echo("accept failed (", socket_strerror(socket_last_error()), "): retrying every 0.1 s\n")
+      accept_failing = true
+    end
+    sleep(0.1)
+  end
 end

@@ -22,7 +22,8 @@ end
 
 local MAX_INLINE = 64 * 1024            -- Redis's PROTO_INLINE_MAX_SIZE
 local MAX_BULK = 512 * 1024 * 1024      -- Redis's proto-max-bulk-len
-local MAX_ARGS = 1024 * 1024
+local MAX_ARGS = 2147483647            -- Redis's limit on a multibulk count (INT_MAX)
+local MAX_QUERY = 1024 * 1024 * 1024    -- Redis's client-query-buffer-limit: a request in progress
 local INT64_MAX = "9223372036854775807"
 local INT64_MIN_ABS = "9223372036854775808"
 
@@ -320,90 +321,161 @@ local function split_inline(line)
   end
 end
 
--- parse reads one request at buf[pos]. It returns the arguments and the
--- position after the request; or nil and the buffer length needed before
--- trying again (0: any more data); or false and a protocol error.
-local function parse(buf, pos)
-  if buf:sub(pos, pos) ~= "*" then
-    local nl = buf:find("\n", pos, true)
-    if not nl then
-      if #buf - pos + 1 > MAX_INLINE then return false, "Protocol error: too big inline request" end
-      return nil, 0
+-- A client's parser keeps its place across reads, so each byte is looked at
+-- about once however the request is split into packets:
+--   buf, pos   the input not parsed yet (buf from pos);
+--   pending    pieces read while no line end arrived, joined with buf only
+--              when one does (nothing before a line end can be parsed);
+--   args, n, wanted   the arguments of a multibulk request read so far;
+--   bulk       the pieces of a bulk string still arriving (with have and
+--              len), joined once when complete;
+--   skip       bytes of a bulk string's CRLF still to pass over;
+--   size       what the request in progress holds (bounded by MAX_QUERY).
+local function new_parser()
+  return {buf = "", pos = 1, pending = {}, pending_len = 0, n = 0, wanted = 0, skip = 0, size = 0}
+end
+
+-- feed adds what was read; true when a request may now be complete.
+local function feed(p, data)
+  local bulk = p.bulk
+  if bulk then
+    local want = bulk.len - bulk.have
+    if #data < want then
+      bulk[#bulk + 1] = data
+      bulk.have = bulk.have + #data
+      return false
     end
-    local last = nl - 1
-    if last >= pos and buf:byte(last) == 13 then last = last - 1 end
-    local args = split_inline(buf:sub(pos, last))
-    if not args then return false, "Protocol error: unbalanced quotes in request" end
-    return args, nl + 1
+    bulk[#bulk + 1] = data:sub(1, want)
+    p.n = p.n + 1
+    p.args[p.n] = table.concat(bulk)
+    p.bulk, p.skip = nil, 2
+    p.buf, p.pos = data:sub(want + 1), 1
+    return true
   end
-  local eol = buf:find("\r\n", pos, true)
-  if not eol then
-    if #buf - pos + 1 > MAX_INLINE then return false, "Protocol error: too big mbulk count string" end
-    return nil, 0
+  p.pending[#p.pending + 1] = data
+  p.pending_len = p.pending_len + #data
+  if not data:find("\n", 1, true) and #p.buf - p.pos + 1 + p.pending_len <= MAX_INLINE then
+    return false
   end
-  local count = buf:sub(pos + 1, eol - 1)
-  if not is_int64(count) or tonumber(count) > MAX_ARGS then
-    return false, "Protocol error: invalid multibulk length"
-  end
-  pos = eol + 2
-  local args = {}
-  for i = 1, tonumber(count) do
-    if pos > #buf then return nil, 0 end
-    local c = buf:sub(pos, pos)
-    if c ~= "$" then return false, "Protocol error: expected '$', got '" .. c .. "'" end
-    eol = buf:find("\r\n", pos, true)
+  p.buf = p.buf:sub(p.pos) .. table.concat(p.pending)
+  p.pos, p.pending, p.pending_len = 1, {}, 0
+  return true
+end
+
+-- skip_crlf passes over the CRLF after a bulk string; false until it has.
+local function skip_crlf(p)
+  local n = math.min(p.skip, #p.buf - p.pos + 1)
+  p.pos, p.skip = p.pos + n, p.skip - n
+  return p.skip == 0
+end
+
+-- next_request parses on from p.pos: the next request's arguments ({} for
+-- an empty one), or nil when more input is needed, or false and a
+-- protocol error (Redis's texts).
+local function next_request(p)
+  if not skip_crlf(p) then return nil end
+  local buf = p.buf
+  if not p.args then
+    if p.pos > #buf then return nil end
+    if buf:byte(p.pos) ~= 42 then -- not "*": an inline request
+      local nl = buf:find("\n", p.pos, true)
+      if not nl then
+        if #buf - p.pos + 1 > MAX_INLINE then return false, "Protocol error: too big inline request" end
+        return nil
+      end
+      local last = nl - 1
+      if last >= p.pos and buf:byte(last) == 13 then last = last - 1 end
+      local args = split_inline(buf:sub(p.pos, last))
+      if not args then return false, "Protocol error: unbalanced quotes in request" end
+      p.pos = nl + 1
+      return args
+    end
+    local eol = buf:find("\r\n", p.pos, true)
     if not eol then
-      if #buf - pos + 1 > MAX_INLINE then return false, "Protocol error: too big bulk count string" end
-      return nil, 0
+      if #buf - p.pos + 1 > MAX_INLINE then return false, "Protocol error: too big mbulk count string" end
+      return nil
     end
-    local len = buf:sub(pos + 1, eol - 1)
-    if not is_int64(len) or tonumber(len) < 0 or tonumber(len) > MAX_BULK then
+    local count = buf:sub(p.pos + 1, eol - 1)
+    if not is_int64(count) or tonumber(count) > MAX_ARGS then
+      return false, "Protocol error: invalid multibulk length"
+    end
+    p.pos = eol + 2
+    if tonumber(count) <= 0 then return {} end
+    p.args, p.n, p.wanted, p.size = {}, 0, tonumber(count), 0
+  end
+  -- The arguments, with the parser's fields in locals: this loop runs once
+  -- per argument, and a request may have a million.
+  if not skip_crlf(p) then return nil end
+  local args, n, wanted, pos, last = p.args, p.n, p.wanted, p.pos, #buf
+  while n < wanted and pos <= last do
+    local eol = buf:find("\r\n", pos, true)
+    local len = eol and buf:sub(pos + 1, eol - 1)
+    local num = len and tonumber(len)
+    -- A plain length ("0" or digits without leading zeros), else an error.
+    if not (buf:byte(pos) == 36 and num and num >= 0 and num <= MAX_BULK and tostring(num) == len) then
+      p.n, p.pos = n, pos
+      if buf:byte(pos) ~= 36 then -- not "$"
+        return false, "Protocol error: expected '$', got '" .. buf:sub(pos, pos) .. "'"
+      elseif not eol then
+        if last - pos + 1 > MAX_INLINE then return false, "Protocol error: too big bulk count string" end
+        return nil
+      end
       return false, "Protocol error: invalid bulk length"
     end
-    len = tonumber(len)
     local start = eol + 2
-    if #buf < start + len + 1 then return nil, start + len + 1 end
-    args[i] = buf:sub(start, start + len - 1)
-    pos = start + len + 2
+    p.size = p.size + num + 64 -- 64: about what an argument costs besides its bytes
+    if p.size > MAX_QUERY then return false, nil end
+    if last - start + 1 < num then
+      -- The rest of this string is still to come: collect it in pieces.
+      p.n = n
+      p.bulk = {buf:sub(start), have = last - start + 1, len = num}
+      p.buf, p.pos = "", 1
+      return nil
+    end
+    n = n + 1
+    args[n] = buf:sub(start, start + num - 1)
+    pos = start + num + 2 -- past the CRLF, which may not be here yet
   end
-  return args, pos
+  p.n = n
+  if pos > last + 1 then
+    p.pos, p.skip = last + 1, pos - last - 1
+  else
+    p.pos = pos
+  end
+  if n < wanted or not skip_crlf(p) then return nil end
+  local args = p.args
+  p.args, p.n, p.wanted = nil, 0, 0
+  return args
 end
 
 ---------------------------------------------------------------- clients
 
 -- serve answers one client's requests until it leaves, QUITs or breaks the
--- protocol. Data is read in chunks; while a long bulk string or line is still
--- arriving, the chunks are only collected (no re-parsing, no copying), so a
--- request dribbled in byte by byte costs linear time.
+-- protocol. Each read is parsed on from where the last one stopped; the
+-- requests it completes are answered with one write.
 local function serve(c)
   local _, addr, p = socket_getpeername(c)
   local peer = tostring(addr) .. ":" .. tostring(p)
-  local buf, chunks, have, need = "", {}, 0, 0
+  local parser = new_parser()
   while true do
     local data = socket_read(c, 65536)
     if not data or data == "" then break end
-    chunks[#chunks + 1] = data
-    have = have + #data
-    -- Parse again only when it can get further: the bulk string awaited
-    -- is complete (need), or a line end arrived (need == 0: a request line
-    -- or a length line is incomplete), or the line is already too long.
-    if (need > 0 and have >= need) or (need == 0 and (data:find("\n", 1, true) or have > MAX_INLINE)) then
-      buf = buf .. table.concat(chunks)
-      chunks, have = {}, #buf
-      local replies, pos, close = {}, 1, false
-      need = 0
-      while pos <= #buf do
-        local args, nextpos = parse(buf, pos)
-        if args == nil then
-          need = nextpos == 0 and 0 or nextpos - pos + 1
+    local replies, close = {}, false
+    if feed(parser, data) then
+      while true do
+        local args, why = next_request(parser)
+        if args == nil then break end
+        close = true
+        if args == false and why == nil then
+          -- Redis closes such a client without a reply, and logs it.
+          echo(peer, ": closing client that reached max query buffer length\n")
           break
         elseif args == false then
-          replies[#replies + 1] = err("ERR " .. nextpos)
-          echo(peer, ": ", nextpos, " (closing the connection)\n")
-          close = true
+          replies[#replies + 1] = err("ERR " .. why)
+          echo(peer, ": ", why, " (closing the connection)\n")
           break
         end
-        pos = nextpos
+        close = false
         if #args > 0 then
           local reply
           reply, close = dispatch(args)
@@ -411,11 +483,13 @@ local function serve(c)
           if close then break end
         end
       end
-      buf = buf:sub(pos)
-      have = #buf
-      if #replies > 0 and not socket_write(c, table.concat(replies)) then break end
-      if close then break end
     end
+    if #replies > 0 and not socket_write(c, table.concat(replies)) then break end
+    if close then break end
+    -- Let the other clients' tasks run before taking more: a read that
+    -- finds data waiting does not suspend this task, and a client sending
+    -- megabytes must not keep a PING from another waiting until it is done.
+    coroutine.yield()
   end
   socket_close(c)
 end

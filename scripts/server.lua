@@ -46,11 +46,35 @@ socket_set_nonblock(sock)
 local WELCOME = "Welcome to php socket server version 1.0 \n" ..
                 "Enter a message and press enter, and i shall reply back \n"
 
-local clients = {}   -- socket -> {name = "addr : port", input = "", output = "", finished = EOF seen}
+-- Per client: name = "addr : port"; partial = the pieces of an unfinished
+-- line and partial_len their length; out = the queued replies, out[first]
+-- the oldest, sent = how much of it is already written, queued = bytes
+-- waiting; finished = the client has stopped sending. Replies are queued as
+-- pieces and joined only a bounded amount at a time, so a read that
+-- answers 65,536 lines costs linear time, not 65,536 ever-longer copies.
+local clients = {}
 local count = 0
+
+-- The sockets select watches, kept up to date instead of rebuilt from the
+-- clients every round: `reading` is a sequence (each client knows its slot),
+-- `writing` a set holding only the clients with replies queued.
+local reading = {}
+local writing = {}
+
+local WRITE_MAX = 64 * 1024 -- bytes joined for one socket_write
+
+local function stop_reading(c)
+  local client = clients[c]
+  local slot, last = client.slot, reading[#reading]
+  reading[slot], clients[last].slot = last, slot
+  reading[#reading] = nil
+  client.slot = nil
+end
 
 local function drop(c, why)
   local client = clients[c]
+  if client.slot then stop_reading(c) end
+  writing[c] = nil
   clients[c] = nil
   count = count - 1
   socket_close(c)
@@ -61,16 +85,37 @@ end
 -- that does not read never blocks the others.
 local function queue(c, data)
   local client = clients[c]
-  client.output = client.output .. data
-  if #client.output > MAX_PENDING then
+  client.out[#client.out + 1] = data
+  client.queued = client.queued + #data
+  writing[c] = true
+  if client.queued > MAX_PENDING then
     drop(c, "not reading its replies")
   end
 end
 
+-- Out of descriptors (or kernel memory), accept fails while the listener
+-- stays readable: select would return at once, forever. The listener then
+-- rests, out of the read set, for 0.1 s at a time until accept works again.
+local RESOURCE_ERRORS = {[SOCKET_EMFILE] = true, [SOCKET_ENFILE] = true,
+                         [SOCKET_ENOBUFS] = true, [SOCKET_ENOMEM] = true}
+local resting_until = nil -- microtime when the listener goes back in the read set
+local accept_failing = false
+
 -- accept_client takes one pending connection; false when there is none.
 local function accept_client()
   local c = socket_accept(sock)
-  if not c then return false end -- none left, or it went away before we got to it
+  if not c then -- none left, or it went away before we got to it, or no descriptor
+    local code = socket_last_error()
+    if RESOURCE_ERRORS[code] then
+      resting_until = microtime(true) + 0.1
+      if not accept_failing then
+        echo("Could not accept (", socket_strerror(code), "): retrying every 0.1 s \n")
+      end
+      accept_failing = true
+    end
+    return false
+  end
+  accept_failing = false
   local _, addr, p = socket_getpeername(c)
   local name = tostring(addr) .. " : " .. tostring(p)
   if max_clients > 0 and count >= max_clients then
@@ -80,7 +125,9 @@ local function accept_client()
     return true
   end
   socket_set_nonblock(c)
-  clients[c] = {name = name, input = "", output = ""}
+  reading[#reading + 1] = c
+  clients[c] = {name = name, slot = #reading, partial = {}, partial_len = 0,
+                out = {}, first = 1, sent = 0, queued = 0}
   count = count + 1
   echo("Client ", name, " is now connected to us. \n")
   queue(c, WELCOME)
@@ -95,12 +142,20 @@ local function read_client(c)
   elseif input == "" then
     -- The client has finished sending (it may only have shut down its
     -- writing side): its replies still go out before it is closed.
-    if clients[c].output == "" then return drop(c, "closed by client") end
+    if clients[c].queued == 0 then return drop(c, "closed by client") end
     clients[c].finished = true
+    stop_reading(c)
     return
   end
   local client = clients[c]
-  local buffered = client.input .. input
+  -- Without a line end, and still short of a piece, the input is only kept.
+  if client.partial_len + #input <= MAX_LINE and not input:find("\n", 1, true) then
+    client.partial[#client.partial + 1] = input
+    client.partial_len = client.partial_len + #input
+    return
+  end
+  client.partial[#client.partial + 1] = input
+  local buffered = table.concat(client.partial)
   -- Answer every complete line; keep a partial one for the next read. A line
   -- longer than MAX_LINE is answered in MAX_LINE pieces (each followed by
   -- "\n"), decided on the first MAX_LINE + 1 bytes, so the replies do not
@@ -118,33 +173,68 @@ local function read_client(c)
       break
     end
   end
-  if clients[c] then client.input = buffered:sub(start) end
+  if clients[c] then
+    local rest = buffered:sub(start)
+    client.partial, client.partial_len = {rest}, #rest
+  end
 end
 
+-- write_client writes what the client can take of its queue, at most
+-- WRITE_MAX bytes joined at a time.
 local function write_client(c)
   local client = clients[c]
-  local n = socket_write(c, client.output)
+  local out, first = client.out, client.first
+  local pieces, size, last = {out[first]:sub(client.sent + 1)}, 0, first
+  size = #pieces[1]
+  while size < WRITE_MAX and out[last + 1] do
+    last = last + 1
+    pieces[#pieces + 1] = out[last]
+    size = size + #out[last]
+  end
+  local n = socket_write(c, table.concat(pieces))
   if n == false then
     if socket_last_error(c) == SOCKET_EAGAIN then return end
     return drop(c, socket_strerror(socket_last_error(c)))
   end
-  client.output = client.output:sub(n + 1)
-  if client.finished and client.output == "" then drop(c, "closed by client") end
+  -- Forget what was written: whole replies, then part of the next one.
+  client.queued = client.queued - n
+  n = n + client.sent
+  while out[first] and n >= #out[first] do
+    n = n - #out[first]
+    out[first] = nil
+    first = first + 1
+  end
+  client.first, client.sent = first, n
+  if client.queued == 0 then
+    client.out, client.first, client.sent = {}, 1, 0
+    writing[c] = nil
+    if client.finished then drop(c, "closed by client") end
+  end
 end
 
 while true do
-  local read, write = {sock}, {}
-  for c, client in pairs(clients) do
-    if not client.finished then read[#read + 1] = c end
-    if client.output ~= "" then write[#write + 1] = c end
+  -- The sets for select: the listener (unless it rests) and every client
+  -- still sending, and the clients with replies waiting (few: replies are
+  -- written at once).
+  local read, write = {}, {}
+  local usec = nil -- how long select may wait; nil: until something is ready
+  if resting_until then
+    usec = math.floor((resting_until - microtime(true)) * 1e6)
+    if usec <= 0 then resting_until, usec = nil, nil end
   end
+  if not resting_until then read[1] = sock end
+  local base = #read
+  for i = 1, #reading do read[base + i] = reading[i] end
+  for c in pairs(writing) do write[#write + 1] = c end
 
-  if socket_select(read, write, nil, nil) == false then
+  if #read == 0 and #write == 0 then
+    sleep(usec / 1e6) -- the listener rests and no client is left: nothing to select
+  elseif socket_select(read, write, nil, usec and 0, usec) == false then
     fail("Could not select", nil)
   end
 
   for _, c in pairs(write) do
-    if clients[c] then write_client(c) end
+    if writing[c] then write_client(c) end
   end
   for _, c in pairs(read) do
     if c == sock then
@@ -154,7 +244,7 @@ while true do
     elseif clients[c] then
       read_client(c)
       -- Answer at once; what the client cannot take now waits for select.
-      if clients[c] and clients[c].output ~= "" then write_client(c) end
+      if writing[c] then write_client(c) end
     end
   end
 end

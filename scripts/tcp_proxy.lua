@@ -95,14 +95,15 @@ local function relay(id, from, to, label, conn)
   end
 end
 
-local function handle(client)
+-- handle relays one client through upstream, a socket made for it (false
+-- when none could be made, for the errno why).
+local function handle(client, upstream, why)
   conn_count = conn_count + 1
   local id = conn_count
   local _, caddr, cport = socket_getpeername(client)
   local cname = name_of(caddr, cport)
-  local upstream = socket_create(domain_of(target_host), SOCK_STREAM, SOL_TCP)
   if not upstream or not socket_connect(upstream, target_host, target_port) then
-    local code = socket_last_error(upstream)
+    local code = upstream and socket_last_error(upstream) or why
     echo("[conn ", id, "] ", cname, ": cannot connect to ", arg[2], ": ", socket_strerror(code), "\n")
     if upstream then socket_close(upstream) end
     socket_close(client)
@@ -129,7 +130,23 @@ local _, bound_address, bound_port = socket_getsockname(sock)
 echo("Listening on ", bound_address, ":", bound_port, "\n")
 echo("Relaying to ", arg[2], "\n")
 
+local accept_failing = false
 while true do
   local client = socket_accept(sock)
-  if client then spawn(handle, client) end
+  if client then
+    accept_failing = false
+    -- The client's upstream socket is made here, before the next accept,
+    -- so that under --max-sockets an accept never takes a connection
+    -- there will be no socket to relay it with.
+    local upstream = socket_create(domain_of(target_host), SOCK_STREAM, SOL_TCP)
+    spawn(handle, client, upstream, not upstream and socket_last_error())
+  else
+    -- Out of descriptors (errno 24), say: the listener stays readable, so
+    -- retrying at once would spin. Say so once, retry every 0.1 s.
+    if not accept_failing then
+      echo("accept failed (", socket_strerror(socket_last_error()), "): retrying every 0.1 s\n")
+      accept_failing = true
+    end
+    sleep(0.1)
+  end
 end
