@@ -32,8 +32,12 @@ import (
 // frames of it up front (2 KB here, 20 KB for the main chunk's).
 const (
 	MainCallDepth = 20000
-	TaskCallDepth = 2000
+	TaskCallDepth = 1000
 )
+
+// taskRegistrySize is the initial value stack of a spawned task, in slots
+// of 16 bytes: a task waiting in a socket call holds little.
+const taskRegistrySize = 32
 
 // quickCallBudget is how many calls in a row a task may complete without
 // waiting before it goes to the back of the queue.
@@ -117,9 +121,14 @@ func (s *Scheduler) TaskOf(L *lua.LState) *Task { return s.threads[L] }
 
 // Spawn makes a task of fn(args...), ready to run at the next yield.
 func (s *Scheduler) Spawn(fn *lua.LFunction, args []lua.LValue, callDepth int) *Task {
+	opts := s.L.Options
 	s.L.Options.CallStackSize = callDepth
+	if callDepth < MainCallDepth {
+		// A task's value stack starts small and grows by the state's step.
+		s.L.Options.RegistrySize = taskRegistrySize
+	}
 	co, _ := s.L.NewThread()
-	s.L.Options.CallStackSize = MainCallDepth
+	s.L.Options = opts
 	s.nextID++
 	// Every task runs its function through the body wrapper (see pcallLua),
 	// so a waiting call in tail position cannot end it.
