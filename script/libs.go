@@ -44,6 +44,7 @@ func openLibs(rt *Runtime) {
 		L.Call(1, 0)
 	}
 
+	openLoaders(L)
 	L.GetGlobal("table").(*lua.LTable).RawSetString("concat", L.NewFunction(tableConcat))
 	L.GetGlobal("string").(*lua.LTable).RawSetString("gsub", L.NewFunction(stringGsub))
 	L.SetGlobal("tonumber", L.NewFunction(luaTonumber))

@@ -227,7 +227,7 @@ func (rt *Runtime) RunSource(source []byte, name string, args []string) int {
 	}
 	rt.scriptName = name
 	phpkit.SetScriptGlobals(rt.L, kitHost{rt}.ScriptPath())
-	fn, err := rt.L.Load(bytes.NewReader(source), name)
+	fn, err := compileChunk(rt.L, bytes.NewReader(source), name)
 	if err != nil {
 		fmt.Fprintf(rt.stderr, "sockrun: %s\n", strings.Join(strings.Fields(err.Error()), " "))
 		return ExitError
