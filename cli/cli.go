@@ -138,7 +138,13 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return script.ExitUsage
 	}
 	if *sandbox {
-		rt.Sandbox(append([]string{scriptDir(name)}, *modulePath...))
+		// A script from -e or stdin has no directory of its own: under
+		// --sandbox it reads only under -I directories (not the working one).
+		readable := *modulePath
+		if !hasCode && rest[0] != "-" {
+			readable = append([]string{scriptDir(name)}, readable...)
+		}
+		rt.Sandbox(readable)
 	}
 	defer rt.Close()
 	done := make(chan struct{})
