@@ -66,11 +66,10 @@ const localAddrsTTL = time.Second
 
 // Always this host, whatever the interfaces say.
 var (
-	loopback4   = netip.MustParsePrefix("127.0.0.0/8")
-	multicast4  = netip.MustParsePrefix("224.0.0.0/4")
-	multicast6  = netip.MustParsePrefix("ff00::/8")
-	broadcast4  = netip.AddrFrom4([4]byte{255, 255, 255, 255})
-	unspecified = []netip.Addr{netip.IPv4Unspecified(), netip.IPv6Unspecified()}
+	loopback4  = netip.MustParsePrefix("127.0.0.0/8")
+	multicast4 = netip.MustParsePrefix("224.0.0.0/4")
+	multicast6 = netip.MustParsePrefix("ff00::/8")
+	broadcast4 = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 )
 
 func (l *localAddrs) refresh() {
@@ -107,19 +106,17 @@ func (l *localAddrs) refresh() {
 
 // thisHost reports whether ip is this host. For a deny rule that is every
 // address whose packets this host's own sockets may receive: loopback,
-// the unspecified address, every interface address, and the broadcast and
-// multicast addresses (the kernel delivers a copy of those locally too).
-// For an allow rule it is only the addresses that reach no other machine:
-// loopback, unspecified and the interface addresses; a broadcast is not
-// "this host" when it is what lets a script through.
-func (l *localAddrs) thisHost(ip netip.Addr, deny bool) bool {
-	if ip.IsLoopback() || loopback4.Contains(ip) {
+// every interface address, and the broadcast and multicast addresses (the
+// kernel delivers a copy of those locally too). For an allow rule it is
+// only the addresses that reach no other machine: loopback and the
+// interface addresses; a broadcast is not "this host" when it is what lets
+// a script through. The unspecified address is this host where connect and
+// sendto take it so (bind is not given it: binding 0.0.0.0 reaches nothing,
+// and is decided as an address of its own).
+func (l *localAddrs) thisHost(ip netip.Addr, m match) bool {
+	deny := m.deny
+	if ip.IsLoopback() || loopback4.Contains(ip) || ip.IsUnspecified() && !m.bind {
 		return true
-	}
-	for _, u := range unspecified {
-		if ip == u {
-			return true
-		}
 	}
 	if deny && (ip == broadcast4 || multicast4.Contains(ip) || multicast6.Contains(ip)) {
 		return true
@@ -250,9 +247,16 @@ func unmapPrefix(p netip.Prefix) netip.Prefix {
 	return p
 }
 
-// matchesIP reports whether the rule matches ip and port; deny says which
-// list the rule is in (the word "host" means a little more in --deny).
-func (r rule) matchesIP(ip netip.Addr, port int, local *localAddrs, deny bool) bool {
+// match is what a check knows besides the address: which list the rule is
+// in (the word "host" means a little more in --deny) and whether the call
+// is a bind.
+type match struct {
+	local      *localAddrs
+	deny, bind bool
+}
+
+// matchesIP reports whether the rule matches ip and port.
+func (r rule) matchesIP(ip netip.Addr, port int, m match) bool {
 	if r.unixGlob != "" || port < r.portLo || port > r.portHi {
 		return false
 	}
@@ -260,7 +264,7 @@ func (r rule) matchesIP(ip netip.Addr, port int, local *localAddrs, deny bool) b
 		return true
 	}
 	if r.thisHost {
-		return local.thisHost(ip, deny)
+		return m.local.thisHost(ip, m)
 	}
 	for _, p := range r.prefixes {
 		if p.Contains(ip) {
@@ -311,7 +315,7 @@ func (p *Policy) check(op string, sa unix.Sockaddr) error {
 	}
 	for _, ip := range ips {
 		for _, r := range p.deny {
-			if r.matchesIP(ip, port, &p.local, true) {
+			if r.matchesIP(ip, port, match{&p.local, true, op == opBind}) {
 				return PolicyError{Why: fmt.Sprintf("%s %s denied by --deny %s", op, JoinHostPort(AFInet, ip.String(), port), r.text)}
 			}
 		}
@@ -322,7 +326,7 @@ func (p *Policy) check(op string, sa unix.Sockaddr) error {
 	for _, ip := range ips {
 		allowed := false
 		for _, r := range p.allow {
-			allowed = allowed || r.matchesIP(ip, port, &p.local, false)
+			allowed = allowed || r.matchesIP(ip, port, match{&p.local, false, op == opBind})
 		}
 		if !allowed {
 			return PolicyError{Why: fmt.Sprintf("%s %s matches no --allow rule", op, JoinHostPort(AFInet, ip.String(), port))}

@@ -188,6 +188,26 @@ func TestPolicyHostWord(t *testing.T) {
 			t.Errorf("--allow host, send to %s: allowed %v, want %v", c.ip, got, c.allowedByAll)
 		}
 	}
+	// bind is given the unspecified address as itself: listening on
+	// 0.0.0.0 reaches nothing, and is not this host's address to allow.
+	for _, c := range []struct {
+		p       *Policy
+		ip      string
+		allowed bool
+	}{
+		{deny, "0.0.0.0", true}, {deny, "::", true}, {deny, "127.0.0.1", false}, {deny, "10.99.0.1", false},
+		{allow, "0.0.0.0", false}, {allow, "127.0.0.1", true}, {allow, "10.99.0.1", true}, {allow, "10.99.0.2", false},
+	} {
+		var sa unix.Sockaddr
+		if strings.Contains(c.ip, ":") {
+			sa = sa6(c.ip, 0)
+		} else {
+			sa = sa4(c.ip, 0)
+		}
+		if got := c.p.check(opBind, sa) == nil; got != c.allowed {
+			t.Errorf("bind %s under %v: allowed %v, want %v", c.ip, c.p.allow, got, c.allowed)
+		}
+	}
 	ported := mustPolicy(t, nil, []string{"host:22"})
 	if ported.check(opConnect, sa4("10.99.0.1", 22)) == nil || ported.check(opConnect, sa4("10.99.0.1", 23)) != nil {
 		t.Error("host:22 must deny port 22 of this host only")
