@@ -291,7 +291,10 @@ func hpCheckThisHost(t *testing.T, wrap []string, fam, any, addr, bcast string) 
 // The same in a network namespace of its own, with an interface made for
 // the test (a dummy one, or a veth pair where the dummy driver is missing)
 // holding 10.99.0.1/24 and fd99::1/64: there the broadcast to 10.99.0.255
-// is tried too, since it goes nowhere but the namespace.
+// is tried too, since it goes nowhere but the namespace. The veth's peer
+// stays down: its carrier coming up a moment later would make the kernel
+// redo the IPv6 routes while the script connects (EHOSTUNREACH), and local
+// addresses need no carrier.
 func TestHostilePolicyThisHostNamespace(t *testing.T) {
 	for _, tool := range []string{"unshare", "ip"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -303,7 +306,7 @@ func TestHostilePolicyThisHostNamespace(t *testing.T) {
 	}
 	setup := `set -e
 ip link set lo up
-if ip link add d0 type dummy 2>/dev/null; then dev=d0; else ip link add v0 type veth peer name v1; ip link set v1 up; dev=v0; fi
+if ip link add d0 type dummy 2>/dev/null; then dev=d0; else ip link add v0 type veth peer name v1; dev=v0; fi
 ip addr add 10.99.0.1/24 dev $dev
 ip addr add fd99::1/64 dev $dev nodad
 ip link set $dev up
