@@ -293,8 +293,11 @@ func hpCheckThisHost(t *testing.T, wrap []string, fam, any, addr, bcast string) 
 // holding 10.99.0.1/24 and fd99::1/64: there the broadcast to 10.99.0.255
 // is tried too, since it goes nowhere but the namespace. The veth's peer
 // stays down: its carrier coming up a moment later would make the kernel
-// redo the IPv6 routes while the script connects (EHOSTUNREACH), and local
-// addresses need no carrier.
+// redo the IPv6 routes while the script connects, and local addresses need
+// no carrier. The kernel installs an IPv6 address's local route from a work
+// queue, a moment after "ip addr add": until "ip route get" says local, a
+// connect would go out on the interface and end in EHOSTUNREACH, so the
+// setup waits for it (polling the kernel's state, bounded at 5 s).
 func TestHostilePolicyThisHostNamespace(t *testing.T) {
 	for _, tool := range []string{"unshare", "ip"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -310,6 +313,12 @@ if ip link add d0 type dummy 2>/dev/null; then dev=d0; else ip link add v0 type 
 ip addr add 10.99.0.1/24 dev $dev
 ip addr add fd99::1/64 dev $dev nodad
 ip link set $dev up
+for a in 10.99.0.1 fd99::1; do
+  i=0
+  until ip route get $a 2>/dev/null | grep -q '^local'; do
+    i=$((i+1)); [ $i -le 500 ] || { echo "no local route to $a"; exit 3; }; sleep 0.01
+  done
+done
 exec "$@"`
 	if out, err := exec.Command("unshare", "-n", "sh", "-c", setup, "sh", "true").CombinedOutput(); err != nil {
 		t.Skipf("cannot give the namespace an interface (%v): %s", err, out)
