@@ -245,11 +245,11 @@ func TestPolicyCheckCreate(t *testing.T) {
 		{AFInet, unix.SOCK_RAW, unix.IPPROTO_RAW, false},
 		{AFInet6, unix.SOCK_RAW, unix.IPPROTO_ICMPV6, false},
 		{AFInet, unix.SOCK_DGRAM, unix.IPPROTO_ICMP, false},
-		{AFInet, unix.SOCK_STREAM, unix.IPPROTO_SCTP, false},
+		{AFInet, unix.SOCK_STREAM, 132, false}, // SCTP
 		{AFInet, unix.SOCK_SEQPACKET, 0, false},
 		{AFInet, unix.SOCK_STREAM, 262, false}, // MPTCP
 		{AFInet, unix.SOCK_RDM, 0, false},
-		{AFInet, unix.SOCK_PACKET, 0, false},
+		{AFInet, 10, 0, false}, // Linux's obsolete SOCK_PACKET
 	} {
 		err := p.checkCreate(c.domain, c.typ, c.proto)
 		if (err == nil) != c.ok {
