@@ -42,7 +42,7 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	quiet := flags.BoolP("quiet", "q", false, "print no PHP-style warnings on stderr (errors still print)")
 	timeout := flags.Duration("timeout", 0, "end the script after `DURATION` (e.g. 30s), closing every socket; exit status 124")
 	modulePath := flags.StringArrayP("path", "I", nil, "also look for require()d modules in `DIR` (repeatable; $SOCKRUN_PATH adds more, colon-separated)")
-	allow := flags.StringArray("allow", nil, "let the script reach only addresses matching `RULE` (repeatable): ADDR, CIDR, HOST, *, with :PORT or :LO-HI; unix:PATTERN")
+	allow := flags.StringArray("allow", nil, "let the script reach only addresses matching `RULE` (repeatable): ADDR, CIDR, NAME, host (this host), *, with :PORT or :LO-HI; unix:PATTERN (see docs/hardening.md)")
 	deny := flags.StringArray("deny", nil, "never let the script reach `RULE` (repeatable; same forms as --allow; deny wins)")
 	maxSockets := flags.Int("max-sockets", 0, "at most `N` open sockets; more fail with errno 24 (0: no limit)")
 	maxTasks := flags.Int("max-tasks", 0, "at most `N` unfinished tasks; spawn() fails beyond (0: no limit)")
@@ -138,7 +138,13 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return script.ExitUsage
 	}
 	if *sandbox {
-		rt.Sandbox(append([]string{scriptDir(name)}, *modulePath...))
+		// A script from -e or stdin has no directory of its own: under
+		// --sandbox it reads only under -I directories (not the working one).
+		readable := *modulePath
+		if !hasCode && rest[0] != "-" {
+			readable = append([]string{scriptDir(name)}, readable...)
+		}
+		rt.Sandbox(readable)
 	}
 	defer rt.Close()
 	done := make(chan struct{})

@@ -154,6 +154,9 @@ func socketBind(a args) int {
 	if !ok {
 		return 1
 	}
+	if err := a.rt.sandboxBind(sa); err != nil {
+		return a.fail(s, "Unable to bind address", err)
+	}
 	if err := s.Bind(sa); err != nil {
 		return a.fail(s, "Unable to bind address", err)
 	}

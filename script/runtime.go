@@ -57,6 +57,7 @@ type Runtime struct {
 	quiet  bool
 
 	traceOut io.Writer // nil unless --trace
+	sandbox  *sandbox  // nil unless --sandbox
 	maxTasks int
 
 	lastError  int    // PHP's global SOCKETS_G(last_error)

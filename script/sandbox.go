@@ -1,39 +1,39 @@
 package script
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
+
+	"sockrun/sock"
 )
 
 // Sandbox (--sandbox) takes from a script what a downloaded one should not
 // have: running programs (os.execute, io.popen), loading native code
-// (package.loadlib), changing files (io.open for writing, io.output to a
-// file, os.remove, os.rename, os.tmpname); it may read files only under
-// dirs (the script's directory and -I directories), through io.open,
-// io.lines, io.input, dofile, loadfile and require. Sockets are governed by
-// --allow/--deny, not by the sandbox.
+// (package.loadlib), changing files or the process (io.open for writing,
+// io.output to a file, io.tmpfile, os.remove, os.rename, os.tmpname,
+// os.setenv); it may read files only under dirs (the script's directory and
+// -I directories; none for a script from -e or stdin unless -I gives one),
+// through io.open, io.lines, io.input, dofile, loadfile, require,
+// realpath and socket_enable_crypto's cafile, local_cert and local_pk, and
+// may create Unix socket files with socket_bind only there. Every path is
+// decided where the kernel's walk of it leads (sock.ResolvePath), so
+// neither a symlink nor "link/.." leads outside. Sockets are otherwise
+// governed by --allow/--deny, not by the sandbox. docs/hardening.md says
+// what this promises and what it does not.
 func (rt *Runtime) Sandbox(dirs []string) {
 	L := rt.L
-	var roots []string
+	sb := &sandbox{}
 	for _, d := range dirs {
-		if real, err := realPath(d); err == nil {
-			roots = append(roots, real)
+		if real, exists, err := sock.ResolvePath(d, true); err == nil && exists {
+			sb.roots = append(sb.roots, real)
 		}
 	}
-	readable := func(path string) bool {
-		real, err := realPath(path)
-		if err != nil {
-			return false
-		}
-		for _, root := range roots {
-			if real == root || strings.HasPrefix(real, root+string(filepath.Separator)) {
-				return true
-			}
-		}
-		return false
-	}
+	rt.sandbox = sb
 	disabled := func(name string) *lua.LFunction {
 		return L.NewFunction(func(L *lua.LState) int {
 			raiseAtScript(L, "%s is disabled by --sandbox", name)
@@ -50,14 +50,14 @@ func (rt *Runtime) Sandbox(dirs []string) {
 		tbl.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
 			// io.open and friends take a number as a file name too.
 			if v := L.Get(1); v.Type() == lua.LTString || v.Type() == lua.LTNumber {
-				path := lua.LString(lua.LVAsString(v))
+				path := lua.LVAsString(v)
 				if modeArg > 0 {
 					if mode := L.OptString(modeArg, "r"); strings.ContainsAny(mode, "wa+") {
-						raiseAtScript(L, "%s(%q, %q): writing files is disabled by --sandbox", qualified, string(path), mode)
+						raiseAtScript(L, "%s(%q, %q): writing files is disabled by --sandbox", qualified, path, mode)
 					}
 				}
-				if !readable(string(path)) {
-					raiseAtScript(L, "%s(%q): reading outside the script's directory is disabled by --sandbox", qualified, string(path))
+				if _, _, ok := sb.readable(path); !ok {
+					raiseAtScript(L, "%s(%q): reading outside the script's directory is disabled by --sandbox", qualified, path)
 				}
 			}
 			top := L.GetTop()
@@ -71,12 +71,15 @@ func (rt *Runtime) Sandbox(dirs []string) {
 	}
 
 	if osTbl, ok := L.GetGlobal("os").(*lua.LTable); ok {
-		for _, name := range []string{"execute", "remove", "rename", "tmpname"} {
+		for _, name := range []string{"execute", "remove", "rename", "tmpname", "setenv"} {
 			osTbl.RawSetString(name, disabled("os."+name))
 		}
 	}
 	if ioTbl, ok := L.GetGlobal("io").(*lua.LTable); ok {
 		ioTbl.RawSetString("popen", disabled("io.popen"))
+		// A temporary file is a write without bound, and outlives a killed
+		// script.
+		ioTbl.RawSetString("tmpfile", disabled("io.tmpfile"))
 		guard(ioTbl, "open", "io.open", 2)
 		guard(ioTbl, "lines", "io.lines", 0)
 		guard(ioTbl, "input", "io.input", 0)
@@ -91,6 +94,9 @@ func (rt *Runtime) Sandbox(dirs []string) {
 	globals := L.Get(lua.GlobalsIndex).(*lua.LTable)
 	guard(globals, "dofile", "dofile", 0)
 	guard(globals, "loadfile", "loadfile", 0)
+	// realpath answers false for a missing file: outside, that would tell
+	// the script what exists there.
+	guard(globals, "realpath", "realpath", 0)
 	if pkg, ok := L.GetGlobal("package").(*lua.LTable); ok {
 		pkg.RawSetString("loadlib", disabled("package.loadlib"))
 		pkg.RawSetString("cpath", lua.LString(""))
@@ -108,7 +114,7 @@ func (rt *Runtime) Sandbox(dirs []string) {
 				var tried []string
 				for _, pattern := range strings.Split(path, ";") {
 					file := strings.ReplaceAll(pattern, "?", name)
-					if !readable(file) {
+					if _, exists, ok := sb.readable(file); !ok || !exists {
 						tried = append(tried, "no readable file "+file+" (--sandbox reads only under the script's directory)")
 						continue
 					}
@@ -126,12 +132,69 @@ func (rt *Runtime) Sandbox(dirs []string) {
 	}
 }
 
-// realPath is the absolute path with symbolic links resolved, so that a
-// link cannot lead a sandboxed read outside its directory.
-func realPath(path string) (string, error) {
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return "", err
+// sandbox is what --sandbox decides with: the real paths of the
+// directories the script may read.
+type sandbox struct {
+	roots []string
+}
+
+// within reports whether real (a resolved path) is a root or under one.
+func (sb *sandbox) within(real string) bool {
+	for _, root := range sb.roots {
+		if real == root || root == "/" || strings.HasPrefix(real, root+"/") {
+			return true
+		}
 	}
-	return filepath.EvalSymlinks(abs)
+	return false
+}
+
+// readable resolves path as open(2) will walk it and reports whether the
+// script may read it; real is where the walk leads, exists whether it got
+// there. A missing file is decided by where it would be, so that inside
+// the script gets its "No such file" and outside it learns nothing.
+func (sb *sandbox) readable(path string) (real string, exists, ok bool) {
+	real, exists, err := sock.ResolvePath(path, true)
+	if err != nil {
+		return "", false, false
+	}
+	return real, exists, sb.within(real)
+}
+
+// readFile reads a file a socket option names (socket_enable_crypto's
+// cafile, local_cert, local_pk) by the sandbox's rule for reads: a file
+// outside raises, as io.open does, whether it exists or not. Without
+// --sandbox it is os.ReadFile.
+func (rt *Runtime) readFile(L *lua.LState, fn, option, path string) ([]byte, error) {
+	if sb := rt.sandbox; sb != nil {
+		real, exists, ok := sb.readable(path)
+		if !ok {
+			raiseAtScript(L, "%s(): %s %q: reading outside the script's directory is disabled by --sandbox", fn, option, path)
+		}
+		if exists {
+			path = real // read the file that was checked
+		}
+	}
+	return os.ReadFile(path)
+}
+
+// sandboxBind decides socket_bind's address under --sandbox: a Unix path
+// creates a file, allowed only under the directories the script may read;
+// abstract names and internet addresses are the policy's to decide.
+func (rt *Runtime) sandboxBind(sa unix.Sockaddr) error {
+	u, ok := sa.(*unix.SockaddrUnix)
+	if rt.sandbox == nil || !ok || u.Name == "" || u.Name[0] == '@' || u.Name[0] == 0 {
+		return nil
+	}
+	name := u.Name
+	if i := strings.IndexByte(name, 0); i >= 0 {
+		name = name[:i] // the kernel stops at the first NUL
+	}
+	real, _, err := sock.ResolvePath(name, false)
+	if err == nil && rt.sandbox.within(real) {
+		return nil
+	}
+	if err != nil {
+		real = name
+	}
+	return sock.PolicyError{Why: fmt.Sprintf("bind to %s: --sandbox creates socket files only under the script's directory", real)}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -119,7 +118,7 @@ func (a args) tlsConfig(s *Socket, opts *lua.LTable, server bool) (*tls.Config, 
 		config.InsecureSkipVerify = true
 	}
 	if cafile := optString(opts, "cafile"); cafile != "" {
-		pem, err := os.ReadFile(cafile)
+		pem, err := a.rt.readFile(a.L, a.fn, "cafile", cafile)
 		if err != nil {
 			return nil, fmt.Errorf("cafile: %w", err)
 		}
@@ -142,7 +141,15 @@ func (a args) tlsConfig(s *Socket, opts *lua.LTable, server bool) (*tls.Config, 
 		if keyFile == "" {
 			keyFile = certFile // PHP allows the key in the certificate's PEM file
 		}
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		certPEM, err := a.rt.readFile(a.L, a.fn, "local_cert", certFile)
+		if err != nil {
+			return nil, fmt.Errorf("local_cert: %w", err)
+		}
+		keyPEM, err := a.rt.readFile(a.L, a.fn, "local_pk", keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("local_pk: %w", err)
+		}
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
 			return nil, fmt.Errorf("local_cert: %w", err)
 		}

@@ -65,6 +65,9 @@ func (e *Engine) NewSocket(domain, sockType, protocol int) (*Socket, error) {
 	if e.AtSocketLimit() {
 		return nil, unix.EMFILE // --max-sockets, as the kernel's own limit reports it
 	}
+	if err := e.Policy.checkCreate(domain, sockType, protocol); err != nil {
+		return nil, err
+	}
 	fd, err := sysSocket(osDomain(domain), sockType, protocol)
 	if err != nil {
 		return nil, err
