@@ -1,0 +1,4 @@
+package script
+
+// LuaDefs renders the LuaLS definitions file.
+func LuaDefs() (string, error) { return "---@meta\n", nil }
