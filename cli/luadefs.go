@@ -15,7 +15,7 @@ func writeLuaDefs(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "sockrun: --lua-defs takes at most one FILE")
 		return script.ExitUsage
 	}
-	defs, err := script.LuaDefs()
+	defs, err := script.LuaDefs(Version)
 	if err != nil {
 		fmt.Fprintf(stderr, "sockrun: %v\n", err)
 		return script.ExitError
