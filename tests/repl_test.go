@@ -245,11 +245,14 @@ func TestReplSocketsAcrossLinesAndCtrlC(t *testing.T) {
 		t.Fatalf("accepted connection got %q, %v", line, err)
 	}
 
-	p.line("print('spin' .. 'ning') while true do end")
+	// A task spawned by the interrupted line survives it and runs while the
+	// prompt waits.
+	p.line("spawn(function() sleep(0.2) print('surv' .. 'ivor') end) print('spin' .. 'ning') while true do end")
 	p.expect("spinning")
 	p.send("\x03")
 	p.expect("interrupted")
 	p.expect("> ")
+	p.expect("survivor")
 	p.line("= 'still here'")
 	p.expect("still here")
 	p.expect("> ")
