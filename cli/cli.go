@@ -118,7 +118,7 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		opts.Stdout, opts.Stderr = session.stdout, session.stderr
 	}
 	if *trace {
-		opts.Trace = stderr
+		opts.Trace = opts.Stderr // the prompt's, which keeps the prompt intact
 	}
 	if *traceFile != "" {
 		f, err := os.Create(*traceFile)

@@ -355,3 +355,23 @@ func TestReplPlainStdin(t *testing.T) {
 		t.Fatalf("got %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// Under --sandbox the history stays in memory: no file is written.
+func TestReplSandboxKeepsNoHistoryFile(t *testing.T) {
+	home := t.TempDir()
+	p := startPrompt(t, home, "--sandbox")
+	p.expect("> ")
+	p.line("print('sand' .. 'boxed')")
+	p.expect("sandboxed")
+	p.expect("> ")
+	p.send("\x1b[A\r")
+	p.expect("sandboxed")
+	p.expect("> ")
+	p.send("\x04")
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".sockrun_history")); !os.IsNotExist(err) {
+		t.Fatalf("history file written under --sandbox (%v)", err)
+	}
+}
