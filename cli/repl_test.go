@@ -34,11 +34,14 @@ func TestReplPlainEvaluation(t *testing.T) {
 		"print('after')",
 		"1 +", // an incomplete expression continues
 		"1",
+		"co = coroutine.wrap(function() coroutine.yield('first') return 'second' end)",
+		"co()", // a coroutine made on one line runs on the next ones
+		"co()",
 	}, "\n")+"\n")
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
-	if want := "42\n43\ta\nnil\n42\nafter\n2\n"; out != want {
+	if want := "42\n43\ta\nnil\n42\nafter\n2\nfirst\nsecond\n"; out != want {
 		t.Errorf("stdout %q, want %q", out, want)
 	}
 	for _, want := range []string{"stdin:1: boom\nstack traceback:", "stdin line:1(column:5) near '=':"} {

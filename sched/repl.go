@@ -1,6 +1,8 @@
 package sched
 
 import (
+	"context"
+
 	lua "github.com/yuin/gopher-lua"
 
 	"sockrun/sock"
@@ -14,10 +16,14 @@ import (
 // wait in place, so that Abort can end it.
 
 // StartMain makes a task of fn(args...) that is the main chunk: its error
-// ends RunWhile instead of being reported as a task's.
-func (s *Scheduler) StartMain(fn *lua.LFunction, args []lua.LValue) *Task {
+// ends RunWhile instead of being reported as a task's. Its thread runs
+// with ctx itself, not a child of it: gopher-lua cancels a thread's own
+// context when the thread ends, which would kill the coroutines the chunk
+// made (their contexts derive from it) before a later chunk resumes them.
+func (s *Scheduler) StartMain(ctx context.Context, fn *lua.LFunction, args []lua.LValue) *Task {
 	t := s.Spawn(fn, args, MainCallDepth)
 	t.isMain = true
+	t.co.SetContext(ctx)
 	return t
 }
 

@@ -115,8 +115,10 @@ func compileError(err error) string {
 // RunChunk runs fn(args...) as the main task and returns when it has ended,
 // failed or been interrupted; the other tasks keep their state for later.
 func (rt *Runtime) RunChunk(fn *lua.LFunction, args []lua.LValue) LineResult {
+	// The context is cancelled only by Interrupt: coroutines the chunk
+	// made (coroutine.create, coroutine.wrap) carry it, and must still run
+	// on later lines.
 	ctx, cancel := context.WithCancel(rt.eng.Context())
-	defer cancel()
 	rt.prompt.mu.Lock()
 	rt.prompt.interrupt = cancel
 	rt.prompt.mu.Unlock()
@@ -139,9 +141,7 @@ func (rt *Runtime) RunChunk(fn *lua.LFunction, args []lua.LValue) LineResult {
 	})
 	// The chunk's thread (and the coroutines it makes) get the chunk's
 	// context; tasks it spawns get the engine's, so they survive Ctrl-C.
-	rt.L.SetContext(ctx)
-	t := rt.sched.StartMain(fn, args)
-	rt.L.SetContext(rt.eng.Context())
+	t := rt.sched.StartMain(ctx, fn, args)
 	err := rt.sched.RunWhile(func() bool { return !t.Finished && !interrupted })
 	close(end)
 	rt.eng.Cancel(watch)
