@@ -24,6 +24,8 @@ var Version = "0.1.0-dev"
 const usageText = `usage: sockrun [flags] SCRIPT [ARGS...]
        sockrun [flags] -e CODE [ARGS...]
        sockrun [flags] - [ARGS...]        (script from stdin)
+       sockrun [flags] [-i] [SCRIPT]      (interactive prompt, after SCRIPT)
+       sockrun --lua-defs [FILE]          (editor definitions, docs/repl.md)
 
 Runs a Lua script with PHP's socket API (socket_create, socket_connect, ...).
 Flags go before the script; everything after it belongs to the script
@@ -53,6 +55,8 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	dns := flags.String("dns", os.Getenv("SOCKRUN_DNS"), "send every host-name lookup to the DNS server at `HOST[:PORT]` (default $SOCKRUN_DNS, else the system's)")
 	version := flags.Bool("version", false, "print the version and exit")
 	help := flags.BoolP("help", "h", false, "print this help and exit")
+	interactive := flags.BoolP("interactive", "i", false, "open the interactive prompt (after running the script, if one is given)")
+	luaDefs := flags.Bool("lua-defs", false, "write LuaLS definitions of sockrun's globals to stdout (or FILE) and exit")
 
 	usage := func(w io.Writer) {
 		fmt.Fprint(w, usageText)
@@ -70,10 +74,13 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case *version:
 		fmt.Fprintf(stdout, "sockrun %s (gopher-lua %s, Lua 5.1)\n", Version, moduleVersion("github.com/yuin/gopher-lua"))
 		return script.ExitOK
+	case *luaDefs:
+		return writeLuaDefs(flags.Args(), stdout, stderr)
 	}
 	rest := flags.Args()
 	hasCode := flags.Changed("execute")
-	if !hasCode && len(rest) == 0 {
+	promptMode := *interactive || (!hasCode && len(rest) == 0 && isTerminal(stdin))
+	if !hasCode && len(rest) == 0 && !promptMode {
 		fmt.Fprintln(stderr, "sockrun: no script given")
 		fmt.Fprintln(stderr, "Run 'sockrun --help' for usage.")
 		return script.ExitUsage
@@ -86,7 +93,7 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	scriptArgs := rest
 	if hasCode {
 		source = []byte(*code)
-	} else {
+	} else if len(rest) > 0 {
 		name, scriptArgs = rest[0], rest[1:]
 		var err error
 		if name == "-" {
@@ -105,8 +112,13 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Stdin: stdin, Stdout: stdout, Stderr: stderr, Quiet: *quiet, DNSServer: *dns,
 		FatalTaskError: *fatalTasks, MaxSockets: *maxSockets, MaxTasks: *maxTasks,
 	}
+	var session *promptSession
+	if promptMode {
+		session = newPromptSession(stdin, stdout, stderr, !*sandbox)
+		opts.Stdout, opts.Stderr = session.stdout, session.stderr
+	}
 	if *trace {
-		opts.Trace = stderr
+		opts.Trace = opts.Stderr // the prompt's, which keeps the prompt intact
 	}
 	if *traceFile != "" {
 		f, err := os.Create(*traceFile)
@@ -141,7 +153,7 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// A script from -e or stdin has no directory of its own: under
 		// --sandbox it reads only under -I directories (not the working one).
 		readable := *modulePath
-		if !hasCode && rest[0] != "-" {
+		if !hasCode && len(rest) > 0 && rest[0] != "-" {
 			readable = append([]string{scriptDir(name)}, readable...)
 		}
 		rt.Sandbox(readable)
@@ -149,12 +161,17 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer rt.Close()
 	done := make(chan struct{})
 	defer close(done)
-	stopOnSignals(rt, done)
+	if session == nil {
+		stopOnSignals(rt, done)
+	}
 	if *timeout > 0 {
 		timer := time.AfterFunc(*timeout, func() {
 			rt.Stop(script.ExitTimeout, fmt.Sprintf("timed out after %v", *timeout))
 		})
 		defer timer.Stop()
+	}
+	if session != nil {
+		return session.run(rt, source, name, scriptArgs, hasCode || len(rest) > 0)
 	}
 	return rt.RunSource(source, name, scriptArgs)
 }

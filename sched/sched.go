@@ -59,6 +59,7 @@ type Task struct {
 	suspended  bool    // yielded for an op or a Join (not a bare coroutine.yield)
 	quickCalls int
 	isMain     bool
+	op         *sock.Op // the op the task is suspended on (for Abort)
 }
 
 // Outcome is what Join returns: true and the results, or false and the
@@ -91,6 +92,9 @@ type Scheduler struct {
 	Stderr io.Writer
 	// TaskMeta is the metatable of the tasks' userdata.
 	TaskMeta lua.LValue
+	// Interactive makes a task's calls yield to the loop even when no other
+	// task exists, so that the prompt can interrupt them (see repl.go).
+	Interactive bool
 
 	threads    map[*lua.LState]*Task  // task threads and their pcall children
 	tracebacks map[*lua.LState]string // where each thread's last error was raised
@@ -146,7 +150,7 @@ func (s *Scheduler) Spawn(fn *lua.LFunction, args []lua.LValue, callDepth int) *
 // when a call must wait in place: no other task exists, L is not a task (a
 // coroutine of the script's own), or a Go function sits on L's stack.
 func (s *Scheduler) Yieldable(L *lua.LState) *Task {
-	if s.live <= 1 {
+	if s.live <= 1 && !s.Interactive {
 		return nil
 	}
 	t, ok := s.threads[L]
@@ -181,7 +185,9 @@ func (s *Scheduler) Await(L *lua.LState, op *sock.Op, arm func(), push func(erro
 		return push(result)
 	}
 	t.quickCalls = 0
+	t.op = op
 	op.Done = func(err error) {
+		t.op = nil
 		s.completed = append(s.completed, completion{t: t, th: L, err: err, push: push})
 	}
 	arm()

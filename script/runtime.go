@@ -69,6 +69,8 @@ type Runtime struct {
 	stopOnce sync.Once
 	status   int    // exit status decided by Stop
 	reason   string // why the script was stopped, printed once; "" for a normal exit
+
+	prompt prompt // the interactive prompt's state (repl.go)
 }
 
 // New makes a Runtime with the standard Lua libraries and the sockrun API loaded.
