@@ -47,6 +47,7 @@ func openLibs(rt *Runtime) {
 	L.GetGlobal("table").(*lua.LTable).RawSetString("concat", L.NewFunction(tableConcat))
 	L.GetGlobal("string").(*lua.LTable).RawSetString("gsub", L.NewFunction(stringGsub))
 	L.SetGlobal("tonumber", L.NewFunction(luaTonumber))
+	limitedFuncs(L)
 
 	mt := L.NewTypeMetatable(socketTypeName)
 	mt.RawSetString("__tostring", L.NewFunction(socketToString))
@@ -225,6 +226,7 @@ func tableConcat(L *lua.LState) int {
 			size += len(v) + len(sep)
 		}
 	}
+	checkAllocation(L, "table.concat", float64(size))
 	b.Grow(size)
 	for k := i; k <= j; k++ {
 		switch v := tbl.RawGetInt(k).(type) {
