@@ -30,6 +30,11 @@ Runs a Lua script with PHP's socket API (socket_create, socket_connect, ...).
 Flags go before the script; everything after it belongs to the script
 (arg[1], arg[2], ... and the main chunk's ...).
 
+Exit status: 0 normal end; 1 uncaught error or die(message); n for die(n)
+and os.exit(n); 2 usage error; 3 memory limit exceeded (--max-memory);
+124 --timeout expired; 130 Ctrl-C; 143 SIGTERM. --timeout, --max-memory
+and the signals end the script whatever it is doing (see docs/limits.md).
+
 Flags:
 `
 
@@ -44,13 +49,13 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags.SetOutput(io.Discard)
 	code := flags.StringP("execute", "e", "", "run `CODE` instead of a script file")
 	quiet := flags.BoolP("quiet", "q", false, "print no PHP-style warnings on stderr (errors still print)")
-	timeout := flags.Duration("timeout", 0, "end the script after `DURATION` (e.g. 30s), closing every socket; exit status 124")
+	timeout := flags.Duration("timeout", 0, "end the script after `DURATION` (e.g. 30s) whatever it is doing, closing every socket and killing its child processes; exit status 124")
 	modulePath := flags.StringArrayP("path", "I", nil, "also look for require()d modules in `DIR` (repeatable; $SOCKRUN_PATH adds more, colon-separated)")
 	allow := flags.StringArray("allow", nil, "let the script reach only addresses matching `RULE` (repeatable): ADDR, CIDR, HOST, *, with :PORT or :LO-HI; unix:PATTERN")
 	deny := flags.StringArray("deny", nil, "never let the script reach `RULE` (repeatable; same forms as --allow; deny wins)")
 	maxSockets := flags.Int("max-sockets", 0, "at most `N` open sockets; more fail with errno 24 (0: no limit)")
 	maxTasks := flags.Int("max-tasks", 0, "at most `N` unfinished tasks; spawn() fails beyond (0: no limit)")
-	maxMemory := flags.String("max-memory", "", "end the script when sockrun uses more than `SIZE` of memory (e.g. 512M, 2G; default: half the machine's memory); exit status 3")
+	maxMemory := flags.String("max-memory", "", "end the script when sockrun uses more than `SIZE` of memory (e.g. 512M, 2G; default: half the memory available); exit status 3")
 	sandbox := flags.Bool("sandbox", false, "no os.execute, io.popen, loadlib or file writes; file reads only under the script's directory")
 	trace := flags.Bool("trace", false, "trace every socket call on stderr: file:line, arguments, results, errno, data")
 	traceFile := flags.String("trace-file", "", "write the --trace lines to `FILE` instead of stderr (implies --trace)")

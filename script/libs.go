@@ -71,6 +71,7 @@ func openLibs(rt *Runtime) {
 	rt.register(globals, taskFuncs, false)
 	rt.register(globals, []libFunc{{"realpath", realpath}}, false)
 	phpkit.Open(L, kitHost{rt})
+	limitedKitFuncs(L)
 	openBinaryLibs(rt)
 	rt.sched.InstallPcall()
 	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}}, false)

@@ -124,20 +124,17 @@ func WatchMemory(done <-chan struct{}, exceeded func(inUse int64)) {
 	}
 }
 
-// FormatSize writes a byte count as --max-memory takes it (64 MiB, 2 GiB),
-// rounded to a tenth when it is not a whole number of units.
+// FormatSize writes a byte count in its largest binary unit (64 MiB,
+// 2 GiB, 11.8 GiB), as --max-memory takes it.
 func FormatSize(n int64) string {
-	units := []struct {
+	for _, u := range []struct {
 		name string
 		size int64
-	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}}
-	for _, u := range units {
-		if n >= u.size && n%u.size == 0 {
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		switch {
+		case n >= u.size && n%u.size == 0:
 			return fmt.Sprintf("%d %s", n/u.size, u.name)
-		}
-	}
-	for _, u := range units {
-		if n >= u.size {
+		case n >= u.size:
 			return fmt.Sprintf("%.1f %s", float64(n)/float64(u.size), u.name)
 		}
 	}
@@ -166,7 +163,7 @@ func ParseSize(s string) (int64, error) {
 		t = t[:len(t)-1]
 	}
 	n, err := strconv.ParseFloat(strings.TrimSpace(t), 64)
-	if err != nil || n <= 0 || math.IsInf(n, 0) || n*float64(int64(1)<<shift) >= 1<<62 {
+	if err != nil || !(n > 0) || math.IsInf(n, 0) || n*float64(int64(1)<<shift) >= 1<<62 {
 		return 0, fmt.Errorf("invalid size %q (want a number of bytes, e.g. 512M or 2G)", s)
 	}
 	return int64(n * float64(int64(1)<<shift)), nil
@@ -196,29 +193,7 @@ func checkAllocation(L *lua.LState, what string, size float64) {
 // original.
 func limitedFuncs(L *lua.LState) {
 	wrap := func(tbl *lua.LTable, name string, check func(L *lua.LState)) {
-		orig, ok := tbl.RawGetString(name).(*lua.LFunction)
-		if !ok || orig.GFunction == nil {
-			return
-		}
-		if len(orig.Upvalues) == 0 {
-			tbl.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-				check(L)
-				return orig.GFunction(L)
-			}))
-			return
-		}
-		// io's functions find the default files in their upvalues: call
-		// the closure itself.
-		tbl.RawSetString(name, L.NewFunction(func(L *lua.LState) int {
-			check(L)
-			top := L.GetTop()
-			L.Push(orig)
-			for i := 1; i <= top; i++ {
-				L.Push(L.Get(i))
-			}
-			L.Call(top, lua.MultRet)
-			return L.GetTop() - top
-		}))
+		wrapChecked(L, tbl, name, check)
 	}
 	str := L.GetGlobal("string").(*lua.LTable)
 	wrap(str, "rep", func(L *lua.LState) {
@@ -255,6 +230,57 @@ func limitedFuncs(L *lua.LState) {
 			})
 		}
 	}
+}
+
+// limitedKitFuncs wraps the PHP functions (package phpkit) whose result
+// size their arguments say: str_repeat, str_pad, and implode/join's glue
+// repeated between the pieces.
+func limitedKitFuncs(L *lua.LState) {
+	globals := L.Get(lua.GlobalsIndex).(*lua.LTable)
+	wrap := func(name string, size func(L *lua.LState) float64) {
+		wrapChecked(L, globals, name, func(L *lua.LState) {
+			checkAllocation(L, name+"()", size(L))
+		})
+	}
+	number := func(L *lua.LState, n int) float64 {
+		v, _ := L.Get(n).(lua.LNumber)
+		return float64(v)
+	}
+	wrap("str_repeat", func(L *lua.LState) float64 {
+		return float64(len(lua.LVAsString(L.Get(1)))) * number(L, 2)
+	})
+	wrap("str_pad", func(L *lua.LState) float64 { return number(L, 2) })
+	glued := func(L *lua.LState) float64 {
+		glue, pieces := L.Get(1), L.Get(2)
+		if t, ok := glue.(*lua.LTable); ok {
+			glue, pieces = pieces, t
+		}
+		if t, ok := pieces.(*lua.LTable); ok {
+			return float64(len(lua.LVAsString(glue))) * float64(t.Len())
+		}
+		return 0
+	}
+	wrap("implode", glued)
+	wrap("join", glued)
+}
+
+// wrapChecked replaces tbl[name], a Go function, with one that runs check
+// first. The replacement carries the original's upvalues (io's functions
+// keep the default files there), so the original runs in its frame, and its
+// errors name it as before.
+func wrapChecked(L *lua.LState, tbl *lua.LTable, name string, check func(L *lua.LState)) {
+	orig, ok := tbl.RawGetString(name).(*lua.LFunction)
+	if !ok || orig.GFunction == nil {
+		return
+	}
+	upvalues := make([]lua.LValue, len(orig.Upvalues))
+	for i, uv := range orig.Upvalues {
+		upvalues[i] = uv.Value()
+	}
+	tbl.RawSetString(name, L.NewClosure(func(L *lua.LState) int {
+		check(L)
+		return orig.GFunction(L)
+	}, upvalues...))
 }
 
 // formatSize is an upper bound of string.format's result: the format, the
