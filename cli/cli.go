@@ -167,19 +167,19 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *sandbox {
 		rt.Sandbox(append([]string{scriptDir(name)}, *modulePath...))
 	}
-	end := newEnder(rt, gate)
+	bound := newEnder(rt, gate)
 	done := make(chan struct{})
 	defer close(done)
-	stopOnSignals(end, done)
+	stopOnSignals(bound, done)
 	if *timeout > 0 {
 		timer := time.AfterFunc(*timeout, func() {
-			end.stop(script.ExitTimeout, fmt.Sprintf("timed out after %v", *timeout))
+			bound.stop(script.ExitTimeout, fmt.Sprintf("timed out after %v", *timeout))
 		})
 		defer timer.Stop()
 	}
 	if limit := script.MemoryLimit(); limit > 0 {
 		go script.WatchMemory(done, func(int64) {
-			end.stop(script.ExitMemory, fmt.Sprintf("memory limit of %s exceeded", script.FormatSize(limit)))
+			bound.stop(script.ExitMemory, fmt.Sprintf("memory limit of %s exceeded", script.FormatSize(limit)))
 		})
 	}
 
@@ -197,11 +197,11 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}()
 	select {
 	case status := <-finished:
-		if end.requested() {
+		if bound.requested() {
 			script.KillChildren() // io.popen's, still running
 		}
 		return status
-	case status := <-end.hard:
+	case status := <-bound.hard:
 		return status
 	}
 }
@@ -292,16 +292,16 @@ func (g *stderrGate) abandon() bool {
 
 // stopOnSignals ends the script on Ctrl-C (130) or SIGTERM (143), with the
 // same hard bound as --timeout.
-func stopOnSignals(end *ender, done <-chan struct{}) {
+func stopOnSignals(bound *ender, done <-chan struct{}) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		select {
 		case sig := <-ch:
 			if sig == os.Interrupt {
-				end.stop(script.ExitInterrupt, "interrupted")
+				bound.stop(script.ExitInterrupt, "interrupted")
 			} else {
-				end.stop(128+int(syscall.SIGTERM), "terminated")
+				bound.stop(128+int(syscall.SIGTERM), "terminated")
 			}
 		case <-done:
 		}
