@@ -192,9 +192,7 @@ func checkAllocation(L *lua.LState, what string, size float64) {
 // file:read's counts, file:setvbuf's size. Each checks, then calls the
 // original.
 func limitedFuncs(L *lua.LState) {
-	wrap := func(tbl *lua.LTable, name string, check func(L *lua.LState)) {
-		wrapChecked(L, tbl, name, check)
-	}
+	wrap := func(tbl *lua.LTable, name string, check func(L *lua.LState)) { wrapChecked(L, tbl, name, check) }
 	str := L.GetGlobal("string").(*lua.LTable)
 	wrap(str, "rep", func(L *lua.LState) {
 		s, n := L.CheckString(1), L.CheckInt(2)
@@ -328,6 +326,10 @@ const maxResults = 1<<22 - 1<<16
 // once: gopher-lua grows it RegistryGrowStep slots at a time, copying it
 // each time, so pushing 2^19 values one by one was quadratic (9 s).
 func pushMany(L *lua.LState, n int, value func(k int) lua.LValue) int {
+	if n == 1 { // c:byte(), the common case
+		L.Push(value(0))
+		return 1
+	}
 	top := L.GetTop()
 	L.SetTop(top + n)
 	for k := 0; k < n; k++ {
