@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"sync"
 	"syscall"
 	"time"
 
@@ -31,23 +32,32 @@ Runs a Lua script with PHP's socket API (socket_create, socket_connect, ...).
 Flags go before the script; everything after it belongs to the script
 (arg[1], arg[2], ... and the main chunk's ...).
 
+Exit status: 0 normal end; 1 uncaught error or die(message); n for die(n)
+and os.exit(n); 2 usage error; 3 memory limit exceeded (--max-memory);
+124 --timeout expired; 130 Ctrl-C; 143 SIGTERM. --timeout, --max-memory
+and the signals end the script whatever it is doing (see docs/limits.md).
+
 Flags:
 `
 
 // Main is the whole command line: it parses args, runs the script and returns
-// the exit status (0 ok, 1 script error or die, 2 usage, 124 timeout, 130 Ctrl-C).
+// the exit status (0 ok, 1 script error or die, 2 usage, 3 memory limit,
+// 124 timeout, 130 Ctrl-C, 143 SIGTERM). After a stop the script did not
+// obey within graceTime, Main returns with the script's goroutine still
+// blocked: the caller must then exit the process, which closes the sockets.
 func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := pflag.NewFlagSet("sockrun", pflag.ContinueOnError)
 	flags.SetInterspersed(false) // flags after the script are the script's
 	flags.SetOutput(io.Discard)
 	code := flags.StringP("execute", "e", "", "run `CODE` instead of a script file")
 	quiet := flags.BoolP("quiet", "q", false, "print no PHP-style warnings on stderr (errors still print)")
-	timeout := flags.Duration("timeout", 0, "end the script after `DURATION` (e.g. 30s), closing every socket; exit status 124")
+	timeout := flags.Duration("timeout", 0, "end the script after `DURATION` (e.g. 30s) whatever it is doing, closing every socket and killing its child processes; exit status 124")
 	modulePath := flags.StringArrayP("path", "I", nil, "also look for require()d modules in `DIR` (repeatable; $SOCKRUN_PATH adds more, colon-separated)")
 	allow := flags.StringArray("allow", nil, "let the script reach only addresses matching `RULE` (repeatable): ADDR, CIDR, NAME, host (this host), *, with :PORT or :LO-HI; unix:PATTERN (see docs/hardening.md)")
 	deny := flags.StringArray("deny", nil, "never let the script reach `RULE` (repeatable; same forms as --allow; deny wins)")
 	maxSockets := flags.Int("max-sockets", 0, "at most `N` open sockets; more fail with errno 24 (0: no limit)")
 	maxTasks := flags.Int("max-tasks", 0, "at most `N` unfinished tasks; spawn() fails beyond (0: no limit)")
+	maxMemory := flags.String("max-memory", "", "end the script when sockrun uses more than `SIZE` of memory (e.g. 512M, 2G; default: half the memory available); exit status 3")
 	sandbox := flags.Bool("sandbox", false, "no os.execute, io.popen, loadlib or file writes; file reads only under the script's directory")
 	trace := flags.Bool("trace", false, "trace every socket call on stderr: file:line, arguments, results, errno, data")
 	traceFile := flags.String("trace-file", "", "write the --trace lines to `FILE` instead of stderr (implies --trace)")
@@ -108,8 +118,19 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
+	memory := script.DefaultMemoryLimit()
+	if flags.Changed("max-memory") {
+		var err error
+		if memory, err = script.ParseSize(*maxMemory); err != nil {
+			fmt.Fprintf(stderr, "sockrun: --max-memory: %v\n", err)
+			return script.ExitUsage
+		}
+	}
+	script.SetMemoryLimit(memory)
+
+	gate := &stderrGate{w: stderr}
 	opts := script.Options{
-		Stdin: stdin, Stdout: stdout, Stderr: stderr, Quiet: *quiet, DNSServer: *dns,
+		Stdin: stdin, Stdout: stdout, Stderr: gate, Quiet: *quiet, DNSServer: *dns,
 		FatalTaskError: *fatalTasks, MaxSockets: *maxSockets, MaxTasks: *maxTasks,
 	}
 	var session *promptSession
@@ -118,7 +139,7 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		opts.Stdout, opts.Stderr = session.stdout, session.stderr
 	}
 	if *trace {
-		opts.Trace = opts.Stderr // the prompt's, which keeps the prompt intact
+		opts.Trace = opts.Stderr // the prompt's (which keeps the prompt intact), or the gate
 	}
 	if *traceFile != "" {
 		f, err := os.Create(*traceFile)
@@ -140,6 +161,12 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "sockrun: %v\n", err)
 		return script.ExitError
 	}
+	closeRuntime := true // until the script's goroutine owns it
+	defer func() {
+		if closeRuntime {
+			rt.Close()
+		}
+	}()
 	dirs := append([]string{scriptDir(name)}, *modulePath...)
 	if env := os.Getenv("SOCKRUN_PATH"); env != "" {
 		dirs = append(dirs, filepath.SplitList(env)...)
@@ -158,36 +185,146 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		rt.Sandbox(readable)
 	}
-	defer rt.Close()
+	bound := newEnder(rt, gate)
 	done := make(chan struct{})
 	defer close(done)
 	if session == nil {
-		stopOnSignals(rt, done)
+		stopOnSignals(bound, done) // the prompt handles its own signals
 	}
 	if *timeout > 0 {
 		timer := time.AfterFunc(*timeout, func() {
-			rt.Stop(script.ExitTimeout, fmt.Sprintf("timed out after %v", *timeout))
+			bound.stop(script.ExitTimeout, fmt.Sprintf("timed out after %v", *timeout))
 		})
 		defer timer.Stop()
 	}
+	if limit := script.MemoryLimit(); limit > 0 {
+		go script.WatchMemory(done, func(int64) {
+			bound.stop(script.ExitMemory, fmt.Sprintf("memory limit of %s exceeded", script.FormatSize(limit)))
+		})
+	}
+
+	// The script runs on its own goroutine so that a stop can be a hard
+	// bound: a script blocked where Stop cannot reach (io.read on a quiet
+	// stdin, a pattern backtracking for hours, a name lookup) is left
+	// behind, and the process's exit closes its sockets.
 	if session != nil {
 		return session.run(rt, source, name, scriptArgs, hasCode || len(rest) > 0)
 	}
-	return rt.RunSource(source, name, scriptArgs)
+	finished := make(chan int, 1)
+	closeRuntime = false
+	go func() {
+		status := rt.RunSource(source, name, scriptArgs)
+		gate.finish()
+		rt.Close()
+		finished <- status
+	}()
+	select {
+	case status := <-finished:
+		if bound.requested() {
+			script.KillChildren() // io.popen's, still running
+		}
+		return status
+	case status := <-bound.hard:
+		return status
+	}
 }
 
-// stopOnSignals ends the script on Ctrl-C (130) or SIGTERM (143), after which
-// Close closes every socket.
-func stopOnSignals(rt *script.Runtime, done <-chan struct{}) {
+// graceTime is how long a stopped script has to end by itself before the
+// command line ends it anyway.
+const graceTime = 100 * time.Millisecond
+
+// ender stops the script for the command line (--timeout, --max-memory,
+// signals) and makes the stop a hard bound: if the script has not ended
+// graceTime after it was told to, hard receives the exit status, and Main
+// returns it with the script's goroutine still blocked; main's os.Exit then
+// ends the process, and the kernel closes every socket.
+type ender struct {
+	rt   *script.Runtime
+	gate *stderrGate
+	once sync.Once
+	hard chan int
+}
+
+func newEnder(rt *script.Runtime, gate *stderrGate) *ender {
+	return &ender{rt: rt, gate: gate, hard: make(chan int, 1)}
+}
+
+// stop ends the script with status and reason (printed as "sockrun:
+// reason"), unless it is already ending; the first stop arms the bound.
+func (e *ender) stop(status int, reason string) {
+	e.rt.Stop(status, reason)
+	e.once.Do(func() {
+		// Children end with the script: os.execute waits for its child,
+		// and a killed child lets the script's goroutine go on to its end.
+		script.KillChildren()
+		time.AfterFunc(graceTime, func() {
+			if !e.gate.abandon() {
+				return // the script ended in time
+			}
+			status, reason := e.rt.StopState()
+			if reason != "" {
+				fmt.Fprintf(e.gate.w, "sockrun: %s\n", reason)
+			}
+			script.KillChildren()
+			e.hard <- status
+		})
+	})
+}
+
+// requested reports whether the command line stopped the script.
+func (e *ender) requested() bool {
+	requested := true
+	e.once.Do(func() { requested = false })
+	return requested
+}
+
+// stderrGate is the script's stderr, which the command line can take back
+// when it abandons a script that did not end: the message it prints then is
+// the last, whatever the abandoned goroutine still writes.
+type stderrGate struct {
+	mu        sync.Mutex
+	w         io.Writer
+	done      bool // the script ended by itself and printed its own message
+	abandoned bool
+}
+
+func (g *stderrGate) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.abandoned {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
+
+// finish records that the script ended and printed why.
+func (g *stderrGate) finish() {
+	g.mu.Lock()
+	g.done = true
+	g.mu.Unlock()
+}
+
+// abandon closes the gate, unless the script has ended (its message is
+// out already): then it reports false.
+func (g *stderrGate) abandon() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.abandoned = !g.done
+	return g.abandoned
+}
+
+// stopOnSignals ends the script on Ctrl-C (130) or SIGTERM (143), with the
+// same hard bound as --timeout.
+func stopOnSignals(bound *ender, done <-chan struct{}) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		select {
 		case sig := <-ch:
 			if sig == os.Interrupt {
-				rt.Stop(script.ExitInterrupt, "interrupted")
+				bound.stop(script.ExitInterrupt, "interrupted")
 			} else {
-				rt.Stop(128+int(syscall.SIGTERM), "terminated")
+				bound.stop(128+int(syscall.SIGTERM), "terminated")
 			}
 		case <-done:
 		}

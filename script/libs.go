@@ -48,6 +48,7 @@ func openLibs(rt *Runtime) {
 	L.GetGlobal("table").(*lua.LTable).RawSetString("concat", L.NewFunction(tableConcat))
 	L.GetGlobal("string").(*lua.LTable).RawSetString("gsub", L.NewFunction(stringGsub))
 	L.SetGlobal("tonumber", L.NewFunction(luaTonumber))
+	limitedFuncs(L)
 
 	mt := L.NewTypeMetatable(socketTypeName)
 	mt.RawSetString("__tostring", L.NewFunction(socketToString))
@@ -71,6 +72,7 @@ func openLibs(rt *Runtime) {
 	rt.register(globals, taskFuncs, false)
 	rt.register(globals, []libFunc{{"realpath", realpath}}, false)
 	phpkit.Open(L, kitHost{rt})
+	limitedKitFuncs(L)
 	openBinaryLibs(rt)
 	rt.sched.InstallPcall()
 	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}}, false)
@@ -226,6 +228,7 @@ func tableConcat(L *lua.LState) int {
 			size += len(v) + len(sep)
 		}
 	}
+	checkAllocation(L, "table.concat", float64(size))
 	b.Grow(size)
 	for k := i; k <= j; k++ {
 		switch v := tbl.RawGetInt(k).(type) {
