@@ -33,7 +33,7 @@ Flags:
 `
 
 // Main is the whole command line: it parses args, runs the script and returns
-// the exit status (0 ok, 1 script error or die, 2 usage, 124 timeout, 130 Ctrl-C).
+// the exit status (0 ok, 1 script error, 2 usage, 124 timeout, 130 Ctrl-C).
 func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := pflag.NewFlagSet("sockrun", pflag.ContinueOnError)
 	flags.SetInterspersed(false) // flags after the script are the script's
