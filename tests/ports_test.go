@@ -423,3 +423,35 @@ func closedTCPPort(t *testing.T) int {
 	ln.Close()
 	return port
 }
+
+// TestPortsSilenceInTasks: silence() quiets only the task that called it,
+// also while its call waits and another task warns meanwhile, and a
+// coroutine the silenced call resumes is quiet too.
+func TestPortsSilenceInTasks(t *testing.T) {
+	closed := closedTCPPort(t)
+	script := fmt.Sprintf(`
+local function refused()
+  return socket_connect(socket_create(AF_INET, SOCK_STREAM, SOL_TCP), "127.0.0.1", %d)
+end
+local quiet = spawn(function()
+  return silence(function() sleep(0.05) return refused(), socket_last_error() end)
+end)
+local loud = spawn(function() sleep(0.01) return refused() end)
+print(wait(quiet))
+print(wait(loud))
+print(silence(coroutine.wrap(function() return refused() end)))
+print(pcall(function() spawn_nothing() end))
+local ok, err = wait(spawn(function() pcntl_fork() end))
+print(ok, err)
+`, closed)
+	r := runSockrun(t, "-e", script)
+	wantOut := "true\tfalse\t111\ntrue\tfalse\nfalse\n" +
+		"false\t-e:12: attempt to call global 'spawn_nothing' (a nil value)\n" +
+		"false\t-e:13: Call to undefined function pcntl_fork() (sockrun does not provide this PHP function)\n"
+	if !strings.HasPrefix(r.stdout, wantOut) || r.code != 0 {
+		t.Errorf("status %d, stdout:\n%s\nwant it to start with:\n%s\nstderr:\n%s", r.code, r.stdout, wantOut, r.stderr)
+	}
+	if n := strings.Count(r.stderr, "Warning: socket_connect(): unable to connect [111]"); n != 1 {
+		t.Errorf("want exactly the loud task's warning, got %d in:\n%s", n, r.stderr)
+	}
+}
