@@ -27,8 +27,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // portImpl runs one side of a port: php-cli on NAME.php or sockrun on
@@ -52,6 +55,13 @@ func portImpls(t *testing.T) []portImpl {
 // stop applying.
 func portSource(t *testing.T, name, ext string, subst ...string) string {
 	t.Helper()
+	return portSourceIn(t, t.TempDir(), name, ext, subst...)
+}
+
+// portSourceIn is portSource writing into dir (for programs that load a
+// file beside them).
+func portSourceIn(t *testing.T, dir, name, ext string, subst ...string) string {
+	t.Helper()
 	src, err := os.ReadFile(filepath.Join(rootDir, "examples", "ports", name+"."+ext))
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +73,7 @@ func portSource(t *testing.T, name, ext string, subst ...string) string {
 		}
 		text = strings.ReplaceAll(text, subst[i], subst[i+1])
 	}
-	path := filepath.Join(t.TempDir(), name+"."+ext)
+	path := filepath.Join(dir, name+"."+ext)
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -454,4 +464,86 @@ print(ok, err)
 	if n := strings.Count(r.stderr, "Warning: socket_connect(): unable to connect [111]"); n != 1 {
 		t.Errorf("want exactly the loud task's warning, got %d in:\n%s", n, r.stderr)
 	}
+}
+
+// TestPortsConnectTimeout: Brian Moon's socket_connect_timeout() and the
+// example of its comment, on three loopback peers: one listening, one whose
+// accept queue is full (so a SYN goes unanswered, as to the example's
+// "routable, but not up" host), and a closed port. Elapsed times are
+// normalised.
+func TestPortsConnectTimeout(t *testing.T) {
+	good, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer good.Close()
+	goodPort := strconv.Itoa(good.Addr().(*net.TCPAddr).Port)
+	fullPort := strconv.Itoa(fullBacklogPort(t))
+	closed := strconv.Itoa(closedTCPPort(t))
+	elapsed := regexp.MustCompile(`after [0-9.]+ms`)
+	got := map[string]portOutcome{}
+	for _, im := range portImpls(t) {
+		subst := []string{
+			`"host" => "10.1.2.30",` + "\n" + `        "port" => "4730"`, `"host" => "127.0.0.1",` + "\n" + `        "port" => "` + fullPort + `"`,
+			`"port" => "4730"`, `"port" => "` + goodPort + `"`,
+			`"7676"`, `"` + closed + `"`,
+		}
+		if im.ext == "lua" {
+			subst = []string{
+				`host = "10.1.2.30",` + "\n" + `        port = "4730"`, `host = "127.0.0.1",` + "\n" + `        port = "` + fullPort + `"`,
+				`port = "4730"`, `port = "` + goodPort + `"`,
+				`"7676"`, `"` + closed + `"`,
+			}
+		}
+		dir := t.TempDir()
+		portSourceIn(t, dir, "connect_timeout", im.ext)
+		demo := portSourceIn(t, dir, "connect_timeout_demo", im.ext, subst...)
+		r := runProgram(t, "", im.prog, append(im.args, demo)...)
+		got[im.name] = outcome(elapsed.ReplaceAllString(r.stdout, "after Nms"), r.stderr, r.code, "")
+	}
+	comparePorts(t, got)
+	want := "Trying: Good host...\nobject(Socket)#1 (0) {\n}\n\n" +
+		"Trying: Routable, but not up...\nFailed to connect to 127.0.0.1:" + fullPort + ". (timed out after Nms)\nNULL\n\n" +
+		"Trying: Up but not listening...\nFailed to connect to 127.0.0.1:" + closed + ". (111: Connection refused; after Nms)\nNULL\n\n"
+	if got["php"].stdout != want {
+		t.Errorf("php printed:\n%s\nwant:\n%s", got["php"].stdout, want)
+	}
+}
+
+// fullBacklogPort listens on 127.0.0.1 with a backlog of 0 and fills the
+// accept queue with one connection nobody accepts: the kernel then drops
+// further SYNs, so a connect there stays in progress until it gives up.
+func fullBacklogPort(t *testing.T) int {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	loopback := [4]byte{127, 0, 0, 1}
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: loopback}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := sa.(*unix.SockaddrInet4).Port
+	filler, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(filler) })
+	if err := unix.Connect(filler, &unix.SockaddrInet4{Addr: loopback, Port: port}); err != nil && err != syscall.EINPROGRESS {
+		t.Fatal(err)
+	}
+	// The queue is full once the filler's handshake is done.
+	pfd := []unix.PollFd{{Fd: int32(filler), Events: unix.POLLOUT}}
+	if n, err := unix.Poll(pfd, 10000); n != 1 || err != nil {
+		t.Fatalf("the filler connection did not complete: %d, %v", n, err)
+	}
+	return port
 }
