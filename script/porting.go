@@ -114,13 +114,10 @@ end
 `
 
 func (rt *Runtime) silenceEnter(L *lua.LState) int {
-	a := args{L: L, rt: rt, fn: "silence"}
-	switch v := L.Get(1); v.(type) {
-	case *lua.LFunction:
-	default:
-		if _, ok := L.GetMetaField(v, "__call").(*lua.LFunction); !ok {
-			a.raise("Argument #1 ($callback) must be a valid callback, %s given", typeName(v))
-		}
+	v := L.Get(1)
+	_, isFn := v.(*lua.LFunction)
+	if _, callable := L.GetMetaField(v, "__call").(*lua.LFunction); !isFn && !callable {
+		args{L: L, rt: rt, fn: "silence"}.raise("Argument #1 ($callback) must be a valid callback, %s given", typeName(v))
 	}
 	rt.port.silenced[rt.silenceKey(L)]++
 	return 0

@@ -547,3 +547,37 @@ func fullBacklogPort(t *testing.T) int {
 	}
 	return port
 }
+
+// TestPortsUndefinedCallForms: every way Lua calls a global names the
+// missing function; every other read of it is nil, as in plain Lua.
+func TestPortsUndefinedCallForms(t *testing.T) {
+	const named = "attempt to call global 'nosuch' (a nil value)"
+	for _, tc := range []struct{ code, want string }{
+		{`nosuch()`, named},
+		{`nosuch "x"`, named},
+		{`nosuch {}`, named},
+		{`local function f() return nosuch(1) end f()`, named},
+		{`local t = {nosuch()}`, named},
+		{`for k in nosuch() do end`, named},
+		{`local s = "a" .. nosuch() .. "b"`, named},
+		{`echo(strlen(nosuch("x")))`, named},
+		{`local t = {f = nosuch} echo(type(t.f))`, "ok: nil"},
+		{`local x = nosuch and nosuch() echo(type(x))`, "ok: nil"},
+		{`echo(type(nosuch))`, "ok: nil"},
+		{`echo(tostring(rawget(_G, "nosuch")), tostring(_G.nosuch))`, "ok: nilnil"},
+		{`nosuch = function() echo("defined later") end nosuch()`, "ok: defined later"},
+		{`local ok, e = pcall(nosuch) echo(e)`, "ok: attempt to call a nil value"},
+		{`local o = {} o:nosuch()`, "attempt to call a non-function object"},
+	} {
+		t.Run(tc.code, func(t *testing.T) {
+			r := runSockrun(t, "-e", tc.code)
+			got := "ok: " + r.stdout
+			if r.code != 0 {
+				got = r.stderr
+			}
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("status %d, stdout %q, stderr:\n%s\nwant %q", r.code, r.stdout, r.stderr, tc.want)
+			}
+		})
+	}
+}
