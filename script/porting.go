@@ -44,7 +44,7 @@ type callSite struct {
 	name  string
 }
 
-// maxCallSites bounds the cache (a script may compile code in a loop).
+// maxCallSites bounds the caches (a script may compile code in a loop).
 const maxCallSites = 4096
 
 // unsupportedReasons are the ext/sockets functions sockrun leaves out on
@@ -205,6 +205,9 @@ func (rt *Runtime) undefinedCall(L *lua.LState, name string) lua.LValue {
 		raiseAtScript(L, "%s", msg)
 		return 0
 	})
+	if len(rt.port.raisers) >= maxCallSites {
+		clear(rt.port.raisers)
+	}
 	rt.port.raisers[name] = r
 	return r
 }

@@ -3,7 +3,7 @@
 -- ported line by line. Run: sockrun examples/ports/talkback_server.lua, then telnet to it.
 -- Source: https://www.php.net/manual/en/sockets.examples.php, Example #1, (c) the PHP
 -- Documentation Group, CC BY 3.0. Changes are syntax only: `break 2` and `continue` use
--- docs/porting.md's idiom, `!$buf = trim($buf)` is PHP's truthiness via boolval, arrays none.
+-- docs/porting.md's idiom, and `!$buf = trim($buf)` tests PHP's truthiness with boolval.
 error_reporting(E_ALL)
 
 --[[ Allow the script to hang around waiting for connections. ]]
