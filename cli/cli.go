@@ -41,10 +41,11 @@ Flags:
 `
 
 // Main is the whole command line: it parses args, runs the script and returns
-// the exit status (0 ok, 1 script error or die, 2 usage, 3 memory limit,
-// 124 timeout, 130 Ctrl-C, 143 SIGTERM). After a stop the script did not
-// obey within graceTime, Main returns with the script's goroutine still
-// blocked: the caller must then exit the process, which closes the sockets.
+// the exit status (0 ok, 1 script error, 2 usage, 3 memory limit, 124
+// timeout, 130 Ctrl-C, 143 SIGTERM; die/exit give their own). After a stop
+// the script did not obey within graceTime, Main returns with the script's
+// goroutine still blocked: the caller must then exit the process, which
+// closes the sockets.
 func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := pflag.NewFlagSet("sockrun", pflag.ContinueOnError)
 	flags.SetInterspersed(false) // flags after the script are the script's

@@ -27,7 +27,6 @@ func TestLuaDefs(t *testing.T) {
 		"---@param ... any\n---@return Task\nfunction spawn(fn, ...) end\n",
 		"function bit.band(x, ...) end\n",
 		"---@param end_ any\n", // range's $end: a Lua keyword
-		"---@deprecated\n",
 		"---@type integer\nAF_INET = 2\n",
 		"---@type integer\nSOCKET_ECONNREFUSED = 111\n",
 		"---@type integer\nMSG_WAITALL = 256\n",

@@ -66,15 +66,12 @@ socket_addrinfo_lookup(host: string, service?: string, hints?: table): AddressIn
 socket_addrinfo_connect(address: AddressInfo): Socket|false -- A socket connected to a looked-up address.
 socket_addrinfo_bind(address: AddressInfo): Socket|false -- A socket bound to a looked-up address.
 socket_addrinfo_explain(address: AddressInfo): table -- A looked-up address as a table (ai_family, ai_addr, ...).
-socket_import_stream(stream: any): false -- Not available in sockrun: PHP streams do not exist.
-socket_export_stream(socket: Socket): false -- Not available in sockrun: PHP streams do not exist.
-socket_sendmsg(socket: Socket, message: table, flags?: integer): false -- Not available in sockrun: control messages are not supported.
-socket_recvmsg(socket: Socket, message: table, flags?: integer): false -- Not available in sockrun: control messages are not supported.
-socket_cmsg_space(level: integer, type: integer, num?: integer): false -- Not available in sockrun: control messages are not supported.
 
 # sockrun's own (porting helpers, tasks, binary data)
 echo(...: any) -- Writes each argument (as tostring would) to stdout, no separator, no newline.
-die(status?: string|integer) -- Ends the script: a string is printed first, an integer is the exit status.
+die(status?: string|integer) -- Ends the script as PHP's die: a string is printed first (status 0), an integer is the exit status.
+exit(status?: string|integer) -- PHP's other name for die.
+silence(fn: function, ...: any): any ... -- Calls fn(...) with its warnings hidden, as PHP's @ does; returns fn's results.
 hexdump(data: string): string -- A hex dump of binary data, as --trace prints it.
 microtime(as_float?: boolean): string|number -- PHP's "usec sec", or with true the Unix time in seconds as a number.
 spawn(fn: function, ...: any): Task -- Runs fn(...) as a task, concurrently with the caller; it starts when the caller next waits.
@@ -494,12 +491,12 @@ func LuaDefs(version string) (string, error) {
 		return nil
 	}
 
-	if err := section("ext/sockets", append(append(libNames(socketFuncs), libNames(netdbFuncs)...), libNames(unsupportedFuncs())...)); err != nil {
+	if err := section("ext/sockets", append(libNames(socketFuncs), libNames(netdbFuncs)...)); err != nil {
 		return "", err
 	}
 	// realpath, pack and unpack are registered one by one in openLibs and
 	// openBinaryLibs; the check of the live globals below catches a new one.
-	own := append(append(libNames(portingFuncs), libNames(taskFuncs)...), "realpath", "pack", "unpack")
+	own := append(append(libNames(portingFuncs), libNames(taskFuncs)...), "silence", "realpath", "pack", "unpack")
 	if err := section("sockrun's own", own); err != nil {
 		return "", err
 	}

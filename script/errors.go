@@ -42,9 +42,10 @@ func (a args) warn(format string, v ...any) {
 }
 
 // diagnostic prints "Kind: message in FILE on line N" on stderr, PHP's shape,
-// unless warnings are silenced.
+// unless warnings are silenced (--quiet, error_reporting, or silence()
+// around the call, which as PHP's @ leaves fatal errors shown).
 func (rt *Runtime) diagnostic(L *lua.LState, kind, msg string) {
-	if rt.quiet || rt.errorLevel&kindLevels[kind] == 0 {
+	if rt.quiet || rt.errorLevel&kindLevels[kind] == 0 || (kind != "Fatal error" && rt.silencedAt(L)) {
 		return
 	}
 	file, line := sched.ScriptPosition(L)

@@ -1,6 +1,8 @@
 package script
 
 import (
+	"strings"
+
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
 
@@ -117,6 +119,11 @@ func socketCreatePair(a args) int {
 	if domain != sock.AFUnix && domain != sock.AFInet && domain != sock.AFInet6 {
 		a.raise("Argument #1 ($domain) must be one of AF_UNIX, AF_INET6, or AF_INET")
 	}
+	// PHP 8.2 refuses only types above 10 (php-src's socket_create_pair-
+	// wrongparams.phpt); smaller unknown ones fail in the OS, with a warning.
+	if sockType > 10 {
+		a.raise("Argument #2 ($type) must be one of SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_RAW, or SOCK_RDM")
+	}
 	pair, err := a.rt.eng.NewSocketPair(domain, sockType, protocol)
 	if err != nil {
 		return a.fail(nil, "Unable to create socket pair", err)
@@ -135,6 +142,12 @@ func socketCreatePair(a args) int {
 func (a args) resolveAddr(s *Socket, argn int, address string, port int) (unix.Sockaddr, bool) {
 	if s.Domain == sock.AFUnix && len(address) >= unixPathMax {
 		a.raise("Argument #%d ($address) must be less than %d", argn, unixPathMax)
+	}
+	if s.Domain == sock.AFUnix && strings.HasPrefix(address, "@") {
+		// PHP hands the path to the kernel as it is, so "@foo" is a file
+		// named @foo; x/sys reads a leading "@" as an abstract name, so
+		// name the same file as "./@foo". A leading NUL stays abstract.
+		address = "./" + address
 	}
 	sa, err := a.rt.eng.Sockaddr(s.Domain, address, port)
 	if err != nil {
@@ -507,6 +520,11 @@ func socketSendto(a args) int {
 	port, hasPort := a.nullableInt(6, "port")
 	if !hasPort && s.Domain != sock.AFUnix {
 		a.raise("Argument #6 ($port) cannot be null when the socket type is %s", sock.ConstName("AF_", s.Domain))
+	}
+	if s.Domain == sock.AFUnix {
+		// PHP copies the path as a C string here (bind and connect take
+		// all its bytes): "\x00name" is "", which the kernel refuses.
+		address, _, _ = strings.Cut(address, "\x00")
 	}
 	sa, ok := a.resolveAddr(s, 5, address, port)
 	if !ok {

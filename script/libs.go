@@ -2,7 +2,6 @@ package script
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -76,7 +75,7 @@ func openLibs(rt *Runtime) {
 	openBinaryLibs(rt)
 	rt.sched.InstallPcall()
 	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}}, false)
-	rt.register(globals, unsupportedFuncs(), false)
+	openPorting(rt)
 }
 
 // register binds each function to this runtime under its PHP name; with
@@ -110,6 +109,7 @@ var portingFuncs = []libFunc{
 	{"echo", echo},
 	{"print", luaPrint},
 	{"die", die},
+	{"exit", die}, // PHP's other name for die; die and exit are in porting.go
 	{"hexdump", hexdumpFunc},
 	{"microtime", microtime},
 }
@@ -154,22 +154,6 @@ func (a args) writeArgs(sep, end string) {
 	a.rt.stdout.Write(out) //nolint:errcheck // like PHP's echo, a closed stdout is not the script's error
 }
 
-// die([message]) prints a string message to stdout and ends the script with
-// status 1; die(n) ends it with status n.
-func die(a args) int {
-	a.count(0, 1)
-	status := ExitError
-	switch v := a.L.Get(1).(type) {
-	case lua.LString:
-		io.WriteString(a.rt.stdout, string(v)) //nolint:errcheck
-	case lua.LNumber:
-		status = int(v)
-	}
-	a.rt.Stop(status, "")
-	a.L.RaiseError("%s", errStopped.Error())
-	return 0
-}
-
 // osExit replaces os.exit so that sockets are closed and the exit status
 // goes through the CLI, even from inside pcall.
 func osExit(a args) int {
@@ -186,31 +170,6 @@ func osExit(a args) int {
 	a.rt.Stop(status, "")
 	a.L.RaiseError("%s", errStopped.Error())
 	return 0
-}
-
-// unsupportedFuncs are the ext/sockets functions sockrun does not provide:
-// calling one raises an error that says so, instead of "attempt to call a nil
-// value".
-func unsupportedFuncs() []libFunc {
-	why := map[string]string{
-		"socket_import_stream": "PHP streams do not exist in sockrun",
-		"socket_export_stream": "PHP streams do not exist in sockrun",
-		"socket_sendmsg":       "control messages are not supported",
-		"socket_recvmsg":       "control messages are not supported",
-		"socket_cmsg_space":    "control messages are not supported",
-	}
-	var funcs []libFunc
-	for _, name := range []string{
-		"socket_import_stream", "socket_export_stream", "socket_sendmsg", "socket_recvmsg",
-		"socket_cmsg_space",
-	} {
-		reason := why[name]
-		funcs = append(funcs, libFunc{name, func(a args) int {
-			a.raise("is not available in sockrun: %s (see the README)", reason)
-			return 0
-		}})
-	}
-	return funcs
 }
 
 // tableConcat replaces table.concat: gopher-lua's pushes every element on

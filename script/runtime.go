@@ -27,7 +27,7 @@ import (
 // Exit statuses, as documented in the README.
 const (
 	ExitOK        = 0
-	ExitError     = 1   // uncaught Lua error or die()
+	ExitError     = 1   // uncaught Lua error
 	ExitUsage     = 2   // bad command line
 	ExitTimeout   = 124 // --timeout expired (same as timeout(1))
 	ExitInterrupt = 130 // SIGINT (128 + 2, as shells report it)
@@ -65,6 +65,7 @@ type Runtime struct {
 	scriptName string // the chunk name of the main script ("-e", "stdin" or its path)
 	selectGen  uint64 // numbers socket_select calls (see selectSockets)
 	sel        selectScratch
+	port       portingState // silence() and the undefined-call check (porting.go)
 
 	stopOnce sync.Once
 	status   int    // exit status decided by Stop

@@ -30,7 +30,8 @@ local HELP = "Commands: /nick NEW, /who, /quit"
 
 local function fail(what, sock)
   local code = socket_last_error(sock)
-  die(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+  echo(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+  exit(1) -- die(message) exits 0, as PHP's
 end
 
 local users = {}   -- lower-case nick -> client, for everyone who has joined

@@ -17,7 +17,8 @@ local MAX_LINE = 64 * 1024 -- a longer line is answered in pieces of this size
 
 local function fail(what, sock)
   local code = socket_last_error(sock)
-  die(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+  echo(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+  exit(1) -- die(message) exits 0, as PHP's
 end
 
 local WELCOME = "Welcome to php socket server version 1.0 \n" ..

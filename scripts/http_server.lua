@@ -29,7 +29,8 @@ local FILE_CHUNK = 64 * 1024
 
 local function fail(what, sock)
   local code = socket_last_error(sock)
-  die(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+  echo(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+  exit(1) -- die(message) exits 0, as PHP's
 end
 
 do -- DIR must be a readable directory.

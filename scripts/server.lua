@@ -21,7 +21,8 @@ local MAX_PENDING = 1024 * 1024   -- a client that lets this much output pile up
 
 local function fail(what, sock)
   local code = socket_last_error(sock)
-  die(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+  echo(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+  exit(1) -- die(message) exits 0, as PHP's
 end
 
 local domain = address:find(":", 1, true) and AF_INET6 or AF_INET

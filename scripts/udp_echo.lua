@@ -12,7 +12,8 @@ end
 
 local function fail(what, sock)
   local code = socket_last_error(sock)
-  die(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+  echo(what .. ": [" .. code .. "] " .. socket_strerror(code) .. " \n")
+  exit(1) -- die(message) exits 0, as PHP's
 end
 
 local domain = address:find(":", 1, true) and AF_INET6 or AF_INET

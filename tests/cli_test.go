@@ -16,10 +16,13 @@ func TestCLIExitStatuses(t *testing.T) {
 		stderrHas string
 	}{
 		{name: "normal end", args: []string{"-e", "echo('hi')"}, code: 0, stdout: "hi"},
-		{name: "die with message", args: []string{"-e", "die('bye\\n')"}, code: 1, stdout: "bye\n"},
+		{name: "die with message", args: []string{"-e", "die('bye\\n')"}, code: 0, stdout: "bye\n"},
+		{name: "die without argument", args: []string{"-e", "die()"}, code: 0},
+		{name: "exit with status", args: []string{"-e", "exit(4)"}, code: 4},
+		{name: "exit with message", args: []string{"-e", "exit('bye')"}, code: 0, stdout: "bye"},
 		{name: "die with status", args: []string{"-e", "die(3)"}, code: 3},
 		{name: "os.exit honoured inside pcall", args: []string{"-e", "pcall(os.exit, 7) echo('not reached')"}, code: 7},
-		{name: "die inside pcall still ends", args: []string{"-e", "pcall(die, 'x') echo('not reached')"}, code: 1, stdout: "x"},
+		{name: "die inside pcall still ends", args: []string{"-e", "pcall(die, 'x') echo('not reached')"}, code: 0, stdout: "x"},
 		{name: "uncaught error", args: []string{"-e", "error('boom')"}, code: 1, stderrHas: "boom"},
 		{name: "unknown flag", args: []string{"--no-such-flag", "x.lua"}, code: 2, stderrHas: "unknown flag: --no-such-flag"},
 		{name: "missing script", args: []string{"no/such/script.lua"}, code: 2, stderrHas: "cannot read script no/such/script.lua"},

@@ -312,14 +312,15 @@ func hsErrors(t *testing.T, tr hsTree, body string, args []string) string {
 // socket_bind of a Unix path creates a file: under --sandbox only under the
 // script's directory (and -I directories). Outside, directly, through a
 // link or link/.., it fails with errno 13 and a warning saying why;
-// abstract names create no file and stay allowed.
+// abstract names (a leading NUL; "@" names a file, as in PHP) create no
+// file and stay allowed.
 func TestHostileSandboxUnixBind(t *testing.T) {
 	tr := hsSetup(t)
 	body := `
 local i = 1
 while arg[i] do
   local s = socket_create(AF_UNIX, SOCK_STREAM, 0)
-  local ok = socket_bind(s, arg[i])
+  local ok = socket_bind(s, (arg[i]:gsub("^@", "\0")))
   echo(arg[i], " ", tostring(ok), " ", socket_last_error(s), "\n")
   socket_close(s)
   i = i + 1
