@@ -35,6 +35,8 @@ type env struct {
 	phpErr     string
 	lua        string
 	luaErr     string
+	// luaSocketErr says why lua5.4 cannot run the LuaSocket server.
+	luaSocketErr string
 }
 
 func (e *env) path(rel string) string { return filepath.Join(e.root, rel) }
@@ -105,7 +107,7 @@ func run() int {
 	flag.IntVar(&o.rounds, "rounds", 5, "slices per load: the servers take turns, each -duration/rounds at a time; the median slice counts")
 	flag.IntVar(&o.bulkMiB, "bulk", 256, "MiB echoed through one connection for the bulk figure (0: skip)")
 	flag.IntVar(&o.startupRuns, "startup-runs", 30, "runs per start-up time (0: skip)")
-	servers := flag.String("servers", "server.lua,concurrent,php,go", "servers to run")
+	servers := flag.String("servers", "server.lua,concurrent,php,luasocket,luasocket-sockrun,go", "servers to run")
 	quietMax := flag.Duration("quiet-wait", 2*time.Second, "before each round, wait up to this long for other processes to use < 25% of the machine (0: never)")
 	quietBudget := flag.Duration("quiet-budget", 30*time.Second, "most time spent in -quiet-wait over the whole run")
 	flag.BoolVar(&o.install, "install", false, "apt-get install php-cli and lua5.4 if missing (as root)")
@@ -505,8 +507,11 @@ func setup(o options) (*env, error) {
 		e.luaErr = "lua5.4 not found (apt-get install lua5.4, or run with -install as root)"
 	} else {
 		e.lua = p
+		if out, err := exec.Command(p, "-e", `require("socket")`).CombinedOutput(); err != nil {
+			e.luaSocketErr = fmt.Sprintf("lua5.4 has no LuaSocket (apt-get install lua-socket): %s", strings.TrimSpace(string(out)))
+		}
 	}
-	for _, why := range []string{e.phpErr, e.luaErr} {
+	for _, why := range []string{e.phpErr, e.luaErr, e.luaSocketErr} {
 		if why != "" {
 			fmt.Fprintln(os.Stderr, "bench: skipping:", why)
 		}
@@ -522,6 +527,9 @@ func installMissing() {
 	}
 	if _, err := exec.LookPath("lua5.4"); err != nil {
 		pkgs = append(pkgs, "lua5.4")
+	}
+	if exec.Command("lua5.4", "-e", `require("socket")`).Run() != nil {
+		pkgs = append(pkgs, "lua-socket")
 	}
 	if len(pkgs) == 0 {
 		return

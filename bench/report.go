@@ -309,41 +309,52 @@ func report(w io.Writer, e *env, o options, nofile uint64, elapsed time.Duration
 		}
 		return "MISS"
 	}
-	ratioTarget := func(label string, i int, a, b string, min float64) {
+	i8 := find(func(sc scenario) bool { return sc.active == 8 && sc.idle == 0 && !sc.bulk })
+	i1k := find(func(sc scenario) bool { return sc.idle == 1000 })
+	i10k := find(func(sc scenario) bool { return sc.idle == 10000 })
+	iBulk := find(func(sc scenario) bool { return sc.bulk })
+	// cpuTarget: a's CPU time per message (or per MB) is at most max times b's.
+	cpuTarget := func(label string, i int, a, b string, max float64) {
 		if i < 0 {
 			row(w, label, "not measured (load not run)", "n/a")
 			return
 		}
-		if r, ok := ratio(get(i, a), get(i, b)); ok {
-			ca, cb := get(i, a), get(i, b)
-			byCPU := ""
-			if ca.serverCPU > 0 && cb.serverCPU > 0 {
-				// Messages per CPU-second, a over b: what the ratio would be
-				// if both were limited only by their own CPU time.
-				byCPU = fmt.Sprintf("; by CPU per message %.2f×", (ca.work/ca.serverCPU.Seconds())/(cb.work/cb.serverCPU.Seconds()))
-			}
-			row(w, label, fmt.Sprintf("%.2f× (%s vs %s msgs/s%s)", r, number(ca.value), number(cb.value), byCPU), verdict(r >= min))
+		ca, cb := get(i, a), get(i, b)
+		if !ca.ok() || !cb.ok() || ca.work <= 0 || cb.work <= 0 || ca.serverCPU <= 0 || cb.serverCPU <= 0 {
+			row(w, label, fmt.Sprintf("not measured: %s %s, %s %s", a, strings.TrimSpace(cellText(ca, n)), b, strings.TrimSpace(cellText(cb, n))), "n/a")
 			return
 		}
-		row(w, label, fmt.Sprintf("not measured: %s %s, %s %s", a, strings.TrimSpace(cellText(get(i, a), n)), b, strings.TrimSpace(cellText(get(i, b), n))), "n/a")
+		pa, pb := ca.serverCPU.Seconds()/ca.work, cb.serverCPU.Seconds()/cb.work
+		unit, scale := "µs", 1e6
+		if scenarios[i].bulk {
+			unit, scale = "ms/MB", 1e3
+		}
+		r := pa / pb
+		row(w, label, fmt.Sprintf("%.2f× (%.1f vs %.1f %s)", r, pa*scale, pb*scale, unit), verdict(r <= max))
 	}
-	i8 := find(func(sc scenario) bool { return sc.active == 8 && sc.idle == 0 && !sc.bulk })
-	i1k := find(func(sc scenario) bool { return sc.idle == 1000 })
-	i10k := find(func(sc scenario) bool { return sc.idle == 10000 })
-	ratioTarget("server.lua ≥ 1.2× PHP, 8 clients", i8, "server.lua", "php", 1.2)
-	ratioTarget("server.lua ≥ 2× PHP, 8 clients + 1,000 idle", i1k, "server.lua", "php", 2)
-	ratioTarget("concurrent_server.lua ≥ 0.8× Go, 8 clients + 10,000 idle", i10k, "concurrent", "go", 0.8)
+	cpuTarget("server.lua CPU/message ≤ 1.3× PHP's, 8 clients", i8, "server.lua", "php", 1.3)
+	cpuTarget("server.lua CPU/message ≤ 0.8× PHP's, 8 clients + 1,000 idle", i1k, "server.lua", "php", 0.8)
+	for _, sc := range []struct {
+		i     int
+		label string
+	}{{i8, "8 clients"}, {i1k, "8 clients + 1,000 idle"}, {i10k, "8 clients + 10,000 idle"}} {
+		cpuTarget("server.lua CPU/message ≤ LuaSocket select's (lua5.4), "+sc.label, sc.i, "server.lua", "luasocket", 1)
+	}
+	cpuTarget("concurrent_server.lua CPU/message ≤ 1.3× Go's, 8 clients", i8, "concurrent", "go", 1.3)
+	cpuTarget("concurrent_server.lua CPU/message ≤ 1.3× Go's, 8 clients + 10,000 idle", i10k, "concurrent", "go", 1.3)
+	cpuTarget("server.lua bulk echo CPU/MB ≤ 1.5× PHP's", iBulk, "server.lua", "php", 1.5)
+	cpuTarget("concurrent_server.lua bulk echo CPU/MB ≤ 1.5× PHP's", iBulk, "concurrent", "php", 1.5)
 	// Memory target at the most idle clients concurrent_server.lua held.
 	memDone := false
 	for k := len(idleRows) - 1; k >= 0 && !memDone; k-- {
 		c := get(idleRows[k], "concurrent")
 		if kb, ok := perConn(c); ok {
-			row(w, "concurrent_server.lua ≤ 20 KB RSS per idle connection", fmt.Sprintf("%.1f KB at %s idle", kb, commas(int64(c.idleHeld))), verdict(kb <= 20))
+			row(w, "concurrent_server.lua ≤ 6 KB RSS per idle connection", fmt.Sprintf("%.1f KB at %s idle", kb, commas(int64(c.idleHeld))), verdict(kb <= 6))
 			memDone = true
 		}
 	}
 	if !memDone {
-		row(w, "concurrent_server.lua ≤ 20 KB RSS per idle connection", "not measured", "n/a")
+		row(w, "concurrent_server.lua ≤ 6 KB RSS per idle connection", "not measured", "n/a")
 	}
 	var srStart startupResult
 	srStart.err = "not measured"

@@ -52,6 +52,27 @@ var serverKinds = []*serverKind{
 		},
 	},
 	{
+		key: "luasocket", label: "LuaSocket select (lua5.4)", desc: "lua5.4 bench/lua/select_server.lua (LuaSocket's socket.select loop)",
+		command: func(e *env) (string, []string, string) {
+			if e.lua == "" {
+				return "", nil, e.luaErr
+			}
+			if e.luaSocketErr != "" {
+				return "", nil, e.luaSocketErr
+			}
+			return e.lua, []string{e.path("bench/lua/select_server.lua"), "127.0.0.1", "0"}, ""
+		},
+	},
+	{
+		key: "luasocket-sockrun", label: "LuaSocket select (sockrun)", desc: "sockrun bench/lua/select_server.lua (the same LuaSocket script on sockrun's socket.core)",
+		command: func(e *env) (string, []string, string) {
+			if e.sockrun == "" {
+				return "", nil, e.sockrunErr
+			}
+			return e.sockrun, []string{e.path("bench/lua/select_server.lua"), "127.0.0.1", "0"}, ""
+		},
+	},
+	{
 		key: "go", label: "Go", desc: "bench goserver (goroutine per connection, the ceiling)",
 		command: func(e *env) (string, []string, string) {
 			return e.self, []string{"goserver", "127.0.0.1", "0"}, ""
