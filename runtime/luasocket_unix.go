@@ -26,6 +26,8 @@ var unixStreamMethods = []lsMethod{
 	{"receive", "client", (*luaSocket).receive},
 	{"send", "client", (*luaSocket).send},
 	{"setfd", "", (*luaSocket).setfd},
+	{"setpeername", "master", (*luaSocket).unixConnect},
+	{"setsockname", "master", (*luaSocket).unixBind},
 	{"settimeout", "", (*luaSocket).settimeout},
 	{"gettimeout", "", (*luaSocket).gettimeout},
 	{"shutdown", "client", (*luaSocket).shutdown},
