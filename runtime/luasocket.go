@@ -256,7 +256,7 @@ func (ls *luaSocket) check(a args, kind lsKind, state string) *lsObj {
 			return o
 		}
 	}
-	a.L.ArgError(1, want+" expected")
+	a.lsArgError(1, want+" expected")
 	return nil
 }
 
@@ -404,7 +404,7 @@ func lsFamilyOption(a args, n int) int {
 	case "inet6":
 		return afInet6
 	}
-	a.L.ArgError(n, fmt.Sprintf("invalid option '%s'", a.L.CheckString(n)))
+	a.lsArgError(n, fmt.Sprintf("invalid option '%s'", a.L.CheckString(n)))
 	return 0
 }
 
@@ -543,7 +543,10 @@ func (ls *luaSocket) selectFunc(a args) int {
 		if v == lua.LNil {
 			return nil
 		}
-		t := L.CheckTable(n)
+		t, ok := v.(*lua.LTable)
+		if !ok {
+			a.lsArgError(n, "table expected, got "+lsTypeName(L, n))
+		}
 		var out []entry
 		for i := 1; ; i++ {
 			item := L.GetTable(t, lua.LNumber(i))
@@ -568,7 +571,7 @@ func (ls *luaSocket) selectFunc(a args) int {
 	recvs := collect(1, pollReadBits)
 	sends := collect(2, pollWriteBits)
 	if setSize := int(lua.LVAsNumber(ls.core.RawGetString("_SETSIZE"))); len(fds) > setSize {
-		L.ArgError(1, "too many sockets")
+		a.lsArgError(1, "too many sockets")
 	}
 	var dirty []lua.LValue
 	for _, e := range recvs {
@@ -593,7 +596,7 @@ func (ls *luaSocket) selectFunc(a args) int {
 			L.RaiseError("%s", errStopped.Error())
 		}
 		if err != nil {
-			L.RaiseError("select failed")
+			a.lsRaise("select failed")
 		}
 		rt, wt := L.NewTable(), L.NewTable()
 		ready := 0
@@ -699,11 +702,12 @@ func (ls *luaSocket) gettime(a args) int {
 // skip: socket.skip(d, ...) returns its arguments after the d-th.
 func (ls *luaSocket) skip(a args) int {
 	d := a.L.CheckInt(1)
-	n := a.L.GetTop() - d - 1
-	if n < 0 {
+	top := a.L.GetTop()
+	n := top - d - 1
+	if n <= 0 {
 		return 0
 	}
-	for i := d + 2; i <= a.L.GetTop(); i++ {
+	for i := d + 2; i <= top; i++ {
 		a.L.Push(a.L.Get(i))
 	}
 	return n
@@ -803,4 +807,23 @@ func (ls *luaSocket) fallbackLoader(L *lua.LState) int {
 	}
 	L.Push(fn)
 	return 1
+}
+
+// lsArgError raises LuaSocket's (luaL_argerror's) message, without a
+// position, as errors raised by C functions have none.
+func (a args) lsArgError(n int, msg string) {
+	a.lsRaise(fmt.Sprintf("bad argument #%d to '%s' (%s)", n, a.fn, msg))
+}
+
+// lsRaise raises a message as luaL_error does from a C function.
+func (a args) lsRaise(msg string) {
+	a.L.Error(lua.LString(msg), 0)
+}
+
+// lsTypeName names argument n's type as luaL_typerror does.
+func lsTypeName(L *lua.LState, n int) string {
+	if n > L.GetTop() {
+		return "no value"
+	}
+	return L.Get(n).Type().String()
 }

@@ -17,6 +17,9 @@ import (
 
 // hostent looks a host up as inet_gethost does: name, aliases, IPv4 list.
 func (ls *luaSocket) hostent(address string) (name string, ips []netip.Addr, err error) {
+	if address == "" {
+		return "", nil, hostNoRecovery // gethostbyname(""): NO_RECOVERY
+	}
 	if ip, ok := inetAton(address); ok {
 		names, err := ls.rt.lsReverse(ip.String())
 		if err != nil || len(names) == 0 {
@@ -39,7 +42,11 @@ func (ls *luaSocket) pushHostent(a args, address string, wantName bool) int {
 	name, ips, err := ls.hostent(address)
 	if err != nil {
 		L.Push(lua.LNil)
-		L.Push(lua.LString("host not found"))
+		if err == hostNoRecovery {
+			L.Push(lua.LString(strerror(int(hostNoRecovery)))) // hstrerror's "Unknown server error"
+		} else {
+			L.Push(lua.LString("host not found"))
+		}
 		return 2
 	}
 	if wantName {
@@ -107,7 +114,7 @@ func (ls *luaSocket) getnameinfo(a args) int {
 	host, serv := L.OptString(1, ""), L.OptString(2, "")
 	hasHost, hasServ := !a.absent(1), !a.absent(2)
 	if !hasHost && !hasServ {
-		L.RaiseError("host and serv cannot be both nil")
+		a.lsRaise("host and serv cannot be both nil")
 	}
 	lookupHost := host
 	if !hasHost {

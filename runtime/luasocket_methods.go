@@ -177,10 +177,10 @@ func (ls *luaSocket) receive(a args, o *lsObj) int {
 		case p == "l" || p == "a":
 			mode = p[0]
 		default:
-			L.ArgError(2, "invalid receive pattern")
+			a.lsArgError(2, "invalid receive pattern")
 		}
 	default:
-		L.ArgError(2, "string expected, got "+v.Type().String())
+		a.lsArgError(2, "string expected, got "+v.Type().String())
 	}
 	start := time.Now()
 	dl := newDeadline(o.block, o.total)
@@ -205,7 +205,7 @@ func (ls *luaSocket) receive(a args, o *lsObj) int {
 
 func lsCount(a args, n float64) int {
 	if n < 0 {
-		a.L.ArgError(2, "invalid receive pattern")
+		a.lsArgError(2, "invalid receive pattern")
 	}
 	return int(n)
 }
@@ -421,7 +421,7 @@ func (ls *luaSocket) setfd(a args, o *lsObj) int {
 	}
 	a.rt.mu.Unlock()
 	if o.s == nil {
-		a.L.ArgError(2, "not a descriptor of this script's sockets")
+		a.lsArgError(2, "not a descriptor of this script's sockets")
 	}
 	return 0
 }
@@ -437,7 +437,7 @@ func (ls *luaSocket) settimeout(a args, o *lsObj) int {
 	case mode != "" && (mode[0] == 'r' || mode[0] == 't'):
 		o.total = t
 	default:
-		a.L.ArgError(3, "invalid timeout mode")
+		a.lsArgError(3, "invalid timeout mode")
 	}
 	return a.lsOK()
 }
@@ -466,7 +466,7 @@ func (ls *luaSocket) shutdown(a args, o *lsObj) int {
 	name := a.L.OptString(2, "both")
 	h, ok := how[name]
 	if !ok {
-		a.L.ArgError(2, "invalid option '"+name+"'")
+		a.lsArgError(2, "invalid option '"+name+"'")
 	}
 	if o.s != nil {
 		unix.Shutdown(o.s.fd, h) //nolint:errcheck // LuaSocket ignores the outcome
@@ -511,7 +511,7 @@ func (ls *luaSocket) pushName(a args, o *lsObj, get func(int) (unix.Sockaddr, er
 	}
 	addr, port, _ := formatSockaddr(sa)
 	a.L.Push(lua.LString(addr))
-	a.L.Push(lua.LNumber(port))
+	a.L.Push(lua.LString(strconv.Itoa(port))) // a string, as LuaSocket 3.1 gives it
 	a.L.Push(lua.LString(lsFamilyName(o.family)))
 	return 3
 }

@@ -91,7 +91,7 @@ func lookupOption(a args, o *lsObj, set bool) lsOption {
 	name := a.L.CheckString(2)
 	opt, ok := lsOptions[o.kind][name]
 	if !ok || (set && !opt.set) || (!set && !opt.get) {
-		a.L.ArgError(2, "unsupported option `"+name+"'")
+		a.lsArgError(2, "unsupported option `"+name+"'")
 	}
 	return opt
 }
@@ -167,7 +167,7 @@ func (ls *luaSocket) setoption(a args, o *lsObj) int {
 	case optBool:
 		v, ok := L.Get(3).(lua.LBool)
 		if !ok {
-			L.TypeError(3, lua.LTBool)
+			a.lsArgError(3, "boolean expected, got "+lsTypeName(L, 3))
 		}
 		n := 0
 		if v {
@@ -180,11 +180,11 @@ func (ls *luaSocket) setoption(a args, o *lsObj) int {
 		t := L.CheckTable(3)
 		on, ok := t.RawGetString("on").(lua.LBool)
 		if !ok {
-			L.ArgError(3, "boolean 'on' field expected")
+			a.lsArgError(3, "boolean 'on' field expected")
 		}
 		secs, ok := t.RawGetString("timeout").(lua.LNumber)
 		if !ok {
-			L.ArgError(3, "number 'timeout' field expected")
+			a.lsArgError(3, "number 'timeout' field expected")
 		}
 		l := &unix.Linger{Linger: int32(secs)}
 		if on {
@@ -197,7 +197,7 @@ func (ls *luaSocket) setoption(a args, o *lsObj) int {
 		if addr != "*" {
 			var ok bool
 			if ip, ok = inetAton(addr); !ok || !ip.Is4() {
-				L.ArgError(3, "ip expected")
+				a.lsArgError(3, "ip expected")
 			}
 		}
 		err = unix.SetsockoptInet4Addr(fd, opt.level, opt.name, ip.As4())
@@ -205,20 +205,20 @@ func (ls *luaSocket) setoption(a args, o *lsObj) int {
 		t := L.CheckTable(3)
 		group, ok := t.RawGetString("multiaddr").(lua.LString)
 		if !ok {
-			L.ArgError(3, "string 'multiaddr' field expected")
+			a.lsArgError(3, "string 'multiaddr' field expected")
 		}
 		g, ok := inetAton(string(group))
 		if !ok {
-			L.ArgError(3, "invalid 'multiaddr' ip address")
+			a.lsArgError(3, "invalid 'multiaddr' ip address")
 		}
 		iface, ok := t.RawGetString("interface").(lua.LString)
 		if !ok {
-			L.ArgError(3, "string 'interface' field expected")
+			a.lsArgError(3, "string 'interface' field expected")
 		}
 		ifaddr := netip.IPv4Unspecified()
 		if iface != "*" {
 			if ifaddr, ok = inetAton(string(iface)); !ok {
-				L.ArgError(3, "invalid 'interface' ip address")
+				a.lsArgError(3, "invalid 'interface' ip address")
 			}
 		}
 		err = unix.SetsockoptIPMreq(fd, opt.level, opt.name, &unix.IPMreq{Multiaddr: g.As4(), Interface: ifaddr.As4()})
@@ -226,17 +226,17 @@ func (ls *luaSocket) setoption(a args, o *lsObj) int {
 		t := L.CheckTable(3)
 		group, ok := t.RawGetString("multiaddr").(lua.LString)
 		if !ok {
-			L.ArgError(3, "string 'multiaddr' field expected")
+			a.lsArgError(3, "string 'multiaddr' field expected")
 		}
 		g, perr := netip.ParseAddr(string(group))
 		if perr != nil || !g.Is6() {
-			L.ArgError(3, "invalid 'multiaddr' ip address")
+			a.lsArgError(3, "invalid 'multiaddr' ip address")
 		}
 		index := 0
 		if v := t.RawGetString("interface"); v != lua.LNil {
 			n, ok := v.(lua.LNumber)
 			if !ok {
-				L.ArgError(3, "number 'interface' field expected")
+				a.lsArgError(3, "number 'interface' field expected")
 			}
 			index = int(n)
 		}
