@@ -32,6 +32,7 @@ func openLuaSocket(rt *Runtime) {
 		return
 	}
 	addLua51Paths(pkg)
+	detachCoroutines(rt)
 	preload, _ := pkg.RawGetString("preload").(*lua.LTable)
 	if preload == nil {
 		preload = L.NewTable()
@@ -826,4 +827,58 @@ func lsTypeName(L *lua.LState, n int) string {
 		return "no value"
 	}
 	return L.Get(n).Type().String()
+}
+
+// detachCoroutines makes coroutine.create (and wrap) make every coroutine a
+// child of the script's state instead of the coroutine that creates it.
+// gopher-lua gives each coroutine a context derived from its creator's and
+// cancels it when the creator ends, so a coroutine made inside another one
+// died with "context canceled" once its creator finished — exactly what a
+// copas-style dispatcher does (a per-connection coroutine spawned by the
+// accepting one). Lua 5.1's coroutines do not depend on their creator.
+func detachCoroutines(rt *Runtime) {
+	L := rt.L
+	co, ok := L.GetGlobal("coroutine").(*lua.LTable)
+	if !ok {
+		return
+	}
+	create, ok := co.RawGetString("create").(*lua.LFunction)
+	if !ok {
+		return
+	}
+	detached := L.NewFunction(func(L *lua.LState) int {
+		fn := L.CheckFunction(1)
+		// rt.L is the scheduler's state: it is inside Resume while any
+		// script code runs, and its own stack is free for this call.
+		if err := rt.L.CallByParam(lua.P{Fn: create, NRet: 1, Protect: true}, fn); err != nil {
+			L.RaiseError("%s", errorText(err))
+		}
+		th := rt.L.Get(-1)
+		rt.L.Pop(1)
+		L.Push(th)
+		return 1
+	})
+	co.RawSetString("create", detached)
+	wrap, err := L.Load(strings.NewReader(`
+local create, resume, select, unpack, error = ...
+return function(f)
+  local co = create(f)
+  local function finish(ok, ...)
+    if not ok then error((...), 0) end
+    return ...
+  end
+  return function(...) return finish(resume(co, ...)) end
+end`), internalChunk)
+	if err != nil {
+		panic(err)
+	}
+	L.Push(wrap)
+	L.Push(detached)
+	L.Push(co.RawGetString("resume"))
+	L.Push(L.GetGlobal("select"))
+	L.Push(L.GetGlobal("unpack"))
+	L.Push(L.GetGlobal("error"))
+	L.Call(5, 1)
+	co.RawSetString("wrap", L.Get(-1))
+	L.Pop(1)
 }
