@@ -337,6 +337,10 @@ func (ls *luaSocket) accept(a args, o *lsObj) int {
 	if o.s == nil {
 		return a.lsFail(errLSClosed)
 	}
+	if a.rt.atSocketLimit() {
+		// --max-sockets: the connection stays queued for a later accept.
+		return a.lsFail(unix.EMFILE)
+	}
 	server := o.s
 	dl := newDeadline(o.block, o.total)
 	var nfd int
@@ -348,6 +352,11 @@ func (ls *luaSocket) accept(a args, o *lsObj) int {
 			return a.lsFail(err)
 		}
 		s, err := a.rt.adopt(nfd, server.domain, unix.SOCK_STREAM, 0)
+		if err == nil && a.rt.policy != nil {
+			if err = a.rt.policy.checkPeer(opAccept, s); err != nil {
+				a.rt.closeSocket(s) // --allow/--deny decide accepted peers too
+			}
+		}
 		if err != nil {
 			return a.lsFail(err)
 		}
