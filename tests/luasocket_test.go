@@ -9,7 +9,9 @@ package tests
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,5 +198,56 @@ print(pcall(require, "ltn12"))
 		if !strings.Contains(lines[1], w) {
 			t.Fatalf("missing %q in\n%s", w, res.stdout)
 		}
+	}
+}
+
+// TestLuaSocketHTTP: LuaSocket's own socket.http (Debian's file) over
+// sockrun's socket.core, against a Go HTTP server on loopback, with the
+// same output as under lua5.1: the simple and the ltn12 (generic) forms, a
+// POST body, a redirect and a 404.
+func TestLuaSocketHTTP(t *testing.T) {
+	lua := requireLuaSocket(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Test", "yes")
+		fmt.Fprintf(w, "hello %s\n", r.URL.Query().Get("name"))
+	})
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		fmt.Fprintf(w, "%s %d %s", r.Method, len(body), strings.ToUpper(string(body)))
+	})
+	mux.HandleFunc("/chunked", func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < 3; i++ {
+			fmt.Fprintf(w, "part %d;", i)
+			w.(http.Flusher).Flush()
+		}
+	})
+	mux.Handle("/old", http.RedirectHandler("/hello?name=moved", http.StatusFound))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	defer srv.Close()
+	script := writeFile(t, "http.lua", `
+local http = require("socket.http")
+local ltn12 = require("ltn12")
+local base = "http://" .. arg[1]
+local body, code, headers = http.request(base .. "/hello?name=lua")
+print(body, code, headers["x-test"])
+local b, c, h, status = http.request(base .. "/echo", "posted data")
+print(b, c, type(h), status)
+local out = {}
+local ok, code2 = http.request{url = base .. "/chunked", sink = ltn12.sink.table(out)}
+print(ok, code2, table.concat(out))
+print((http.request(base .. "/old")))
+local _, c404, _, s404 = http.request(base .. "/missing")
+print(c404, s404)
+`)
+	want := runProgram(t, "", lua, script, ln.Addr().String())
+	got := runSockrun(t, script, ln.Addr().String())
+	if want.code != 0 || got.code != 0 || got.stdout != want.stdout {
+		t.Fatalf("lua5.1 (status %d):\n%s%s\nsockrun (status %d):\n%s%s", want.code, want.stdout, want.stderr, got.code, got.stdout, got.stderr)
 	}
 }
