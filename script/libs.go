@@ -74,6 +74,7 @@ func openLibs(rt *Runtime) {
 	rt.sched.InstallPcall()
 	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}}, false)
 	rt.register(globals, unsupportedFuncs(), false)
+	openLuaSocket(rt) // require("socket"), "socket.core", "mime.core" (luasocket.go)
 }
 
 // register binds each function to this runtime under its PHP name; with
