@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"sockrun/mimecore"
+	"sockrun/sched"
 	"sockrun/sock"
 )
 
@@ -103,12 +104,28 @@ type lsObj struct {
 
 	// LuaSocket reads ahead: receive takes what it needs from here and
 	// refills it with one recv of up to lsBufSize bytes.
-	store   []byte
-	pending []byte
+	pending string
 
 	block, total   float64 // settimeout's values, negative for none
 	received, sent float64 // getstats' counters
 	birthday       time.Time
+}
+
+// sock is the object's socket, or nil when it has none or it was closed
+// (through setfd, a PHP-style socket may be closed under it).
+func (o *lsObj) sock() *Socket {
+	if o.s == nil || o.s.Closed() {
+		return nil
+	}
+	return o.s
+}
+
+// fd is the object's descriptor, or -1.
+func (o *lsObj) fd() int {
+	if s := o.sock(); s != nil {
+		return s.FD()
+	}
+	return -1
 }
 
 func (o *lsObj) class() string { return lsPrefix[o.kind] + "{" + o.state + "}" }
@@ -123,7 +140,7 @@ func lsError(err error) string {
 	switch {
 	case err == errLSClosed:
 		return "closed"
-	case errors.Is(err, os.ErrDeadlineExceeded):
+	case err == sock.ErrTimeout:
 		return "timeout"
 	case errors.As(err, &herr):
 		return "host not found"
@@ -191,7 +208,7 @@ func (ls *luaSocket) create(o *lsObj, family int) error {
 		return err
 	}
 	if family == sock.AFInet6 {
-		unix.SetsockoptInt(s.fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1) //nolint:errcheck // as LuaSocket, best effort
+		unix.SetsockoptInt(s.FD(), unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1) //nolint:errcheck // as LuaSocket, best effort
 	}
 	ls.drop(o)
 	o.s, o.family = s, family
@@ -270,6 +287,19 @@ func (a args) lsFail(err error) int {
 	a.L.Push(lua.LNil)
 	a.L.Push(lua.LString(lsError(err)))
 	return 2
+}
+
+// lsWaited is the outcome of a call that may have waited, as LuaSocket
+// words it: a script being stopped unwinds, and an object closed (by
+// another task) while the call waited is "closed".
+func (a args) lsWaited(err error) error {
+	switch err {
+	case errStopped:
+		raiseStopped(a.L)
+	case sock.ErrClosed:
+		return errLSClosed
+	}
+	return err
 }
 
 func (a args) lsOK() int {
@@ -452,7 +482,7 @@ func (ls *luaSocket) bind(o *lsObj, address, port string) string {
 				continue
 			}
 		}
-		if err := ls.rt.bind(o.s, ai.sockaddr()); err != nil {
+		if err := o.s.Bind(ai.sockaddr()); err != nil {
 			msg = lsError(err)
 			continue
 		}
@@ -486,7 +516,7 @@ func (ls *luaSocket) connect(a args, o *lsObj, address, port string, done func(e
 				continue
 			}
 			if ai.family == sock.AFInet6 {
-				unix.SetsockoptInt(s.fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1) //nolint:errcheck
+				unix.SetsockoptInt(s.FD(), unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, 1) //nolint:errcheck
 			}
 			made[ai.family] = s
 		}
@@ -496,22 +526,20 @@ func (ls *luaSocket) connect(a args, o *lsObj, address, port string, done func(e
 		done(createErr)
 		return a.lsFail(createErr)
 	}
-	var used int
-	dl := newDeadline(o.block, o.total)
-	return a.lsBlock(!dl.zero(), func(bool) (err error) {
-		used, err = ls.rt.lsConnect(targets, o.block, o.total)
-		return err
-	}, func(err error) int {
-		keep := targets[used].s
+	canWait, timeout := newDeadline(o.block, o.total).wait()
+	call := &lsConnectCall{targets: targets, wait: canWait}
+	return a.lsAwaitAll(call.watches(), canWait, timeout, call.attempt, func(err error) int {
+		keep := targets[call.i].s
 		for _, s := range made {
 			if s != keep {
 				ls.rt.eng.CloseSocket(s)
 			}
 		}
-		if o.s != keep {
-			o.s = keep
+		err = a.lsWaited(err)
+		o.s, o.family = keep, keep.Domain
+		if keep.Closed() {
+			o.s = nil
 		}
-		o.family = keep.domain
 		done(err)
 		if err != nil {
 			return a.lsFail(err)
@@ -529,18 +557,17 @@ func (ls *luaSocket) connect(a args, o *lsObj, address, port string, done func(e
 // selectFunc: socket.select(recvt, sendt[, timeout]) -> readable, writable
 // [, "timeout"]. Both results are LuaSocket's tables: a sequence of the ready
 // objects that also maps each object to its index. Objects are anything
-// with getfd (and dirty); an object with buffered data is readable at once.
-// One poll(2) answers it, so there is no FD_SETSIZE limit.
+// with getfd (and dirty) whose descriptor is one of the script's sockets
+// (LuaSocket objects and PHP-style sockets directly); an object with
+// buffered data is readable at once. The engine answers it, as it answers
+// socket_select (see sock.Engine.Check): there is no FD_SETSIZE limit.
 func (ls *luaSocket) selectFunc(a args) int {
 	L := a.L
 	timeout := float64(L.OptNumber(3, -1))
-	type entry struct {
-		v    lua.LValue
-		slot int
-	}
-	var fds []unix.PollFd
-	slotOf := map[int]int{}
-	collect := func(n int, events int16) []entry {
+	var interests []sock.Interest
+	a.rt.selectGen++
+	gen := a.rt.selectGen
+	collect := func(n int, want int) []lsSelectEntry {
 		v := L.Get(n)
 		if v == lua.LNil {
 			return nil
@@ -549,55 +576,101 @@ func (ls *luaSocket) selectFunc(a args) int {
 		if !ok {
 			a.lsArgError(n, "table expected, got "+lsTypeName(L, n))
 		}
-		var out []entry
+		var out []lsSelectEntry
 		for i := 1; ; i++ {
 			item := L.GetTable(t, lua.LNumber(i))
 			if item == lua.LNil {
 				break
 			}
-			fd := lsGetfd(L, item)
-			if fd < 0 {
+			s := ls.selectSocket(L, item)
+			if s == nil {
 				continue
 			}
-			slot, ok := slotOf[fd]
-			if !ok {
-				slot = len(fds)
-				slotOf[fd] = slot
-				fds = append(fds, unix.PollFd{Fd: int32(fd)})
+			if s.SelectGen != gen {
+				s.SelectGen, s.SelectSlot = gen, len(interests)
+				interests = append(interests, sock.Interest{S: s})
 			}
-			fds[slot].Events |= events
-			out = append(out, entry{item, slot})
+			interests[s.SelectSlot].Want |= want
+			out = append(out, lsSelectEntry{item, s.SelectSlot})
 		}
 		return out
 	}
-	recvs := collect(1, pollReadBits)
-	sends := collect(2, pollWriteBits)
-	if setSize := int(lua.LVAsNumber(ls.core.RawGetString("_SETSIZE"))); len(fds) > setSize {
+	recvs := collect(1, sock.WantRead)
+	sends := collect(2, sock.WantWrite)
+	if setSize := int(lua.LVAsNumber(ls.core.RawGetString("_SETSIZE"))); len(interests) > setSize {
 		a.lsArgError(1, "too many sockets")
 	}
 	var dirty []lua.LValue
 	for _, e := range recvs {
 		if lsDirty(L, e.v) {
 			dirty = append(dirty, e.v)
-			fds[e.slot].Events &^= pollReadBits // reported from the buffer, not the kernel
+			interests[e.slot].Want &^= sock.WantRead // reported from the buffer, not the kernel
 		}
 	}
-	wait := time.Duration(-1)
+	canWait, wait := true, time.Duration(0) // no limit
 	if timeout >= 0 {
-		wait = time.Duration(timeout * float64(time.Second))
+		d, ok := sock.Duration(timeout)
+		switch {
+		case !ok || d == 0:
+			canWait = false
+		case d > 0:
+			wait = d
+		}
 	}
 	if len(dirty) > 0 {
-		wait = 0
+		canWait = false
 	}
-	var polled []unix.PollFd
-	return a.lsBlock(wait != 0, func(bool) (err error) {
-		polled, err = ls.rt.lsPoll(fds, wait)
-		return err
-	}, func(err error) int {
-		if err == errStopped {
-			L.RaiseError("%s", errStopped.Error())
+	eng := a.rt.eng
+	if err := eng.Poll(false); err != nil {
+		raiseStopped(L)
+	}
+	attempt := func() error {
+		if _, err := eng.Check(interests); err != nil {
+			return err
 		}
-		if err != nil {
+		for _, in := range interests {
+			if in.Ready&in.Want != 0 {
+				return nil
+			}
+		}
+		return unix.EAGAIN
+	}
+	var watches []sock.Watch
+	for _, in := range interests {
+		if in.Want&sock.WantRead != 0 {
+			watches = append(watches, sock.Watch{S: in.S, Dir: sock.Read})
+		}
+		if in.Want&sock.WantWrite != 0 {
+			watches = append(watches, sock.Watch{S: in.S, Dir: sock.Write})
+		}
+	}
+	return a.lsAwaitAll(watches, canWait, wait, attempt, func(err error) int {
+		switch err {
+		case errStopped:
+			raiseStopped(L)
+		case nil, unix.EAGAIN:
+		case sock.ErrTimeout:
+			for i := range interests {
+				interests[i].Ready = 0
+			}
+		case sock.ErrClosed:
+			// A socket was closed while the select waited: what is ready
+			// among the others is the answer.
+			open := interests[:0:0]
+			for _, in := range interests {
+				if !in.S.Closed() {
+					open = append(open, in)
+				}
+			}
+			eng.Check(open) //nolint:errcheck // an error leaves them not ready
+			for i, j := 0, 0; i < len(interests); i++ {
+				interests[i].Ready = 0
+				if j < len(open) && open[j].S == interests[i].S {
+					interests[i].Ready = open[j].Ready
+					j++
+				}
+			}
+		default:
 			a.lsRaise("select failed")
 		}
 		rt, wt := L.NewTable(), L.NewTable()
@@ -614,12 +687,12 @@ func (ls *luaSocket) selectFunc(a args) int {
 			add(rt, v)
 		}
 		for _, e := range recvs {
-			if polled[e.slot].Revents&pollInSet != 0 && polled[e.slot].Events&pollReadBits != 0 {
+			if in := interests[e.slot]; in.Want&sock.WantRead != 0 && in.Ready&sock.WantRead != 0 {
 				add(rt, e.v)
 			}
 		}
 		for _, e := range sends {
-			if polled[e.slot].Revents&pollOutSet != 0 {
+			if interests[e.slot].Ready&sock.WantWrite != 0 {
 				add(wt, e.v)
 			}
 		}
@@ -633,22 +706,31 @@ func (ls *luaSocket) selectFunc(a args) int {
 	})
 }
 
-// lsGetfd calls item:getfd() as LuaSocket's select does; -1 when it has none.
-func lsGetfd(L *lua.LState, item lua.LValue) int {
+// lsSelectEntry is one object of a socket.select table and its interest.
+type lsSelectEntry struct {
+	v    lua.LValue
+	slot int
+}
+
+// selectSocket is the engine socket behind a select entry: a LuaSocket
+// object's, a PHP-style socket, or whatever socket item:getfd() names;
+// nil when it has none (getfd() is -1, or not a descriptor of this
+// script's sockets).
+func (ls *luaSocket) selectSocket(L *lua.LState, item lua.LValue) *Socket {
 	if ud, ok := item.(*lua.LUserData); ok {
 		if o, ok := ud.Value.(*lsObj); ok {
-			if o.s == nil {
-				return -1
-			}
-			return o.s.fd
+			return o.sock()
 		}
-		if s, ok := ud.Value.(*Socket); ok && !s.Closed() {
-			return s.fd // a PHP-style socket can wait beside LuaSocket objects
+		if s, ok := ud.Value.(*Socket); ok {
+			if s.Closed() {
+				return nil
+			}
+			return s // a PHP-style socket can wait beside LuaSocket objects
 		}
 	}
 	getfd := L.GetField(item, "getfd")
 	if getfd == lua.LNil {
-		return -1
+		return nil
 	}
 	L.Push(getfd)
 	L.Push(item)
@@ -656,9 +738,9 @@ func lsGetfd(L *lua.LState, item lua.LValue) int {
 	v := L.Get(-1)
 	L.Pop(1)
 	if n, ok := v.(lua.LNumber); ok && n >= 0 {
-		return int(n)
+		return ls.rt.eng.SocketByFD(int(n))
 	}
-	return -1
+	return nil
 }
 
 // lsDirty calls item:dirty(), if it has one.
@@ -746,7 +828,7 @@ end
 `
 
 func (ls *luaSocket) openExcept(L *lua.LState, core *lua.LTable) {
-	fn, err := L.Load(strings.NewReader(exceptLua), internalChunk)
+	fn, err := L.Load(strings.NewReader(exceptLua), sched.InternalChunk)
 	if err != nil {
 		panic(err)
 	}
@@ -869,7 +951,7 @@ return function(f)
     return ...
   end
   return function(...) return finish(resume(co, ...)) end
-end`), internalChunk)
+end`), sched.InternalChunk)
 	if err != nil {
 		panic(err)
 	}

@@ -2,25 +2,32 @@ package script
 
 import (
 	"net/netip"
-	"syscall"
 	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"sockrun/sock"
 )
 
-// Every point where a LuaSocket call may wait for the network is in this
-// file, built on the engine's primitives (rt.io, rt.connect, rt.poll and
-// a.block). When the socket layer moves out of this package, each function
-// here maps onto one operation of it, named in its comment; the rest of the
-// LuaSocket binding only checks arguments and pushes results.
+// How a LuaSocket call waits: as a socket_* call does (see tasks.go). Its
+// first nonblocking attempt is made at once; if it says EAGAIN and the
+// object's timeouts leave time, the attempt becomes an op of the engine,
+// retried each time the socket is ready, until it says something else or
+// the deadline passes. A LuaSocket call is often several system calls (a
+// line is several receives, a send goes in 8 KB steps, a connect tries each
+// address), so each attempt takes up where the last one stopped: its
+// progress lives in the call's own values, never in the attempt's locals.
 //
-// The functions here run inside a.block's op: they touch only network values
-// (never the Lua state), so a task's op may run on a goroutine of its own.
+// The outcome reaches push as: the attempt's result; EAGAIN when the
+// deadline had passed before any wait (settimeout(0)); sock.ErrTimeout when
+// it passed during the wait (both read "timeout"); sock.ErrClosed when the
+// object was closed meanwhile ("closed"); errStopped when the script is
+// being stopped (push raises it).
 
 // lsDeadline is when a LuaSocket operation gives up: LuaSocket's timeout
 // control (block and total timeouts, both counted from the operation's
-// start, as its timeout_getretry does). never: no limit.
+// start). never: no limit.
 type lsDeadline struct {
 	never bool
 	at    time.Time
@@ -41,11 +48,9 @@ func newDeadline(block, total float64) lsDeadline {
 	return lsDeadline{at: time.Now().Add(time.Duration(limit * float64(time.Second)))}
 }
 
-// zero reports a deadline that allows no wait at all (settimeout(0)).
-func (d lsDeadline) zero() bool { return !d.never && !time.Now().Before(d.at) }
-
-// wait returns whether the call may wait, and for how long (0: for ever),
-// as rt.io takes them.
+// wait returns whether the call may wait, and for how long (0: no limit),
+// as the engine's ops take them: a deadline already passed allows one
+// nonblocking attempt only.
 func (d lsDeadline) wait() (bool, time.Duration) {
 	if d.never {
 		return true, 0
@@ -54,78 +59,46 @@ func (d lsDeadline) wait() (bool, time.Duration) {
 	return left > 0, left
 }
 
-// lsRecv is one recv(2) of up to len(p) bytes, waiting for data until the
-// deadline. Socket layer: Recv(sock, p, deadline). n == 0 with no error is
-// the peer's EOF (or an empty datagram).
-func (rt *Runtime) lsRecv(s *Socket, p []byte, dl lsDeadline) (int, error) {
-	wait, timeout := dl.wait()
-	var n int
-	err := rt.io(s, readable, wait, timeout, func(fd int) error {
-		return retryEINTR(func() (err error) {
-			n, _, err = unix.Recvfrom(fd, p, 0)
-			return err
-		})
-	})
-	return n, err
-}
-
-// lsRecvFrom is one recvfrom(2) that also names the sender. Socket layer:
-// RecvFrom(sock, p, deadline).
-func (rt *Runtime) lsRecvFrom(s *Socket, p []byte, dl lsDeadline) (int, unix.Sockaddr, error) {
-	wait, timeout := dl.wait()
-	var n int
-	var from unix.Sockaddr
-	err := rt.io(s, readable, wait, timeout, func(fd int) error {
-		return retryEINTR(func() (err error) {
-			n, from, err = unix.Recvfrom(fd, p, 0)
-			return err
-		})
-	})
-	return n, from, err
-}
-
-// lsSend is one send(2) (to: nil) or sendto(2), waiting until the socket
-// takes something or the deadline passes; it returns how much the kernel
-// took. Socket layer: Send(sock, p, to, deadline).
-func (rt *Runtime) lsSend(s *Socket, p []byte, to unix.Sockaddr, dl lsDeadline) (int, error) {
-	if to != nil {
-		if err := rt.eng.Policy.Check(opSend, to); err != nil {
-			return 0, err
-		}
+// lsAwait runs attempt now and, while it says EAGAIN and dl allows, each
+// time s is ready in dir; push makes the results. With no socket (a
+// closed object) the attempt alone decides.
+func (a args) lsAwait(s *Socket, dir sock.Dir, dl lsDeadline, attempt func() error, push func(error) int) int {
+	if s == nil || s.Closed() {
+		return push(attempt())
 	}
-	wait, timeout := dl.wait()
-	var n int
-	err := rt.io(s, writable, wait, timeout, func(fd int) error {
-		return retryEINTR(func() (err error) {
-			n, err = unix.SendmsgN(fd, p, nil, to, noSignal)
-			if err == unix.EPROTOTYPE {
-				err = unix.EAGAIN // macOS: the connection is closing; try again
-			}
-			return err
-		})
-	})
-	return n, err
+	canWait, timeout := dl.wait()
+	return a.await(s, dir, timeout, canWait, attempt, push)
 }
 
-// lsAccept waits for a connection until the deadline and returns its
-// descriptor; the caller adopts it on the Lua side. Socket layer:
-// Accept(sock, deadline).
-func (rt *Runtime) lsAccept(s *Socket, dl lsDeadline) (int, error) {
-	wait, timeout := dl.wait()
-	for {
-		var nfd int
-		err := rt.io(s, readable, wait, timeout, func(fd int) error {
-			return retryEINTR(func() (err error) {
-				nfd, err = sysAccept(fd)
-				return err
-			})
-		})
-		if err == unix.ECONNABORTED {
-			wait, timeout = dl.wait()
-			continue // the client left before we took it: wait for the next
-		}
-		return nfd, err
+// lsAwaitAll is lsAwait over several sockets (a connect that tries the
+// addresses of two families): attempt is retried when any is ready.
+func (a args) lsAwaitAll(watches []sock.Watch, canWait bool, timeout time.Duration, attempt func() error, push func(error) int) int {
+	err := attempt()
+	if err != unix.EAGAIN || !canWait {
+		return a.rt.sched.Finish(a.L, err, a.tracedPush(push))
 	}
+	op := &sock.Op{Attempt: attempt}
+	return a.rt.sched.Await(a.L, op, func() { a.rt.eng.WaitAll(op, watches, timeout) }, a.tracedPush(push))
+}
+
+// fill makes sure the read-ahead holds data: one recv of up to lsBufSize
+// bytes when it is empty. EAGAIN when nothing has arrived.
+func (o *lsObj) fill() error {
+	if len(o.pending) > 0 {
+		return nil
+	}
+	if o.s == nil || o.s.Closed() {
+		return errLSClosed
+	}
+	data, err := o.s.Recv(lsBufSize, 0)
+	switch {
+	case err != nil:
+		return err
+	case data == "":
+		return errLSClosed
+	}
+	o.pending = data
+	return nil
 }
 
 // lsConnectTarget is one address to try, with the socket of its family.
@@ -134,82 +107,93 @@ type lsConnectTarget struct {
 	sa unix.Sockaddr
 }
 
-// lsConnect tries each target in turn, as LuaSocket's inet_tryconnect: it
-// starts the connection, waits for its outcome until the deadline, and
-// moves on to the next address on failure; with a zero timeout it stops at
-// the first "in progress". It returns the index of the target it ended on.
-// Socket layer: Connect(sock, addr, deadline), one call per target.
-func (rt *Runtime) lsConnect(targets []lsConnectTarget, block, total float64) (int, error) {
-	var err error
-	for i, t := range targets {
-		dl := newDeadline(block, total) // LuaSocket restarts the clock per address
-		err = rt.connect(t.s, t.sa, false)
-		if err == unix.EINPROGRESS || err == unix.EAGAIN {
-			if dl.zero() {
-				return i, unix.EAGAIN
-			}
-			err = rt.lsConnectWait(t.s, dl)
+// lsConnectCall is LuaSocket's inet_tryconnect: it starts the connection
+// to each target in turn, waits for its outcome, and moves on to the next
+// address on failure; when it may not wait it stops at the first "in
+// progress" (EAGAIN: "timeout"). i is the target it is on.
+type lsConnectCall struct {
+	targets []lsConnectTarget
+	wait    bool
+	i       int
+	call    *sock.ConnectCall // the connection being waited for
+}
+
+// attempt makes progress; EAGAIN while a connection is under way.
+func (c *lsConnectCall) attempt() error {
+	for {
+		t := c.targets[c.i]
+		var err error
+		if c.call != nil {
+			err = c.call.Attempt()
+		} else {
+			err = c.start(t)
 		}
-		if err == nil || err == errStopped || dl.zero() {
-			return i, err
+		if err == unix.EAGAIN {
+			return err
+		}
+		c.call = nil
+		if err == nil || c.i == len(c.targets)-1 {
+			return err
+		}
+		c.i++
+	}
+}
+
+// start makes one connect(2) to t: the policy decides first, then its
+// result is LuaSocket's (EALREADY, for one, is an error, not a wait). A
+// connection in progress is waited for by a ConnectCall that may wait.
+func (c *lsConnectCall) start(t lsConnectTarget) error {
+	call, err := t.s.Connect(t.sa, false)
+	if err != nil {
+		return err
+	}
+	err = call.Attempt()
+	if err != unix.EINPROGRESS && err != unix.EAGAIN {
+		return err
+	}
+	if !c.wait {
+		return unix.EAGAIN
+	}
+	c.call, _ = t.s.Connect(t.sa, true) // the policy allowed it just now
+	return c.call.Attempt()
+}
+
+// watches are the distinct sockets of the targets, each waited for as
+// writable (a connection's outcome).
+func (c *lsConnectCall) watches() []sock.Watch {
+	var w []sock.Watch
+	for _, t := range c.targets {
+		seen := false
+		for _, x := range w {
+			seen = seen || x.S == t.s
+		}
+		if !seen {
+			w = append(w, sock.Watch{S: t.s, Dir: sock.Write})
 		}
 	}
-	return len(targets) - 1, err
-}
-
-// lsConnectWait waits until a connection in progress is made or fails.
-func (rt *Runtime) lsConnectWait(s *Socket, dl lsDeadline) error {
-	wait, timeout := dl.wait()
-	return rt.io(s, writable, wait, timeout, func(fd int) error {
-		soErr, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-		switch {
-		case err != nil:
-			return err
-		case soErr != 0:
-			return syscall.Errno(soErr)
-		}
-		if _, err := unix.Getpeername(fd); err == unix.ENOTCONN {
-			return unix.EAGAIN // woken early; still connecting
-		}
-		return nil
-	})
-}
-
-// lsPoll is socket.select's wait: one poll(2) over fds until something is
-// ready or the timeout passes (< 0: no limit). Socket layer:
-// Poll(fds, timeout).
-func (rt *Runtime) lsPoll(fds []unix.PollFd, timeout time.Duration) ([]unix.PollFd, error) {
-	return rt.poll(fds, timeout)
+	return w
 }
 
 // lsSleep is socket.sleep: it suspends the calling task (or the script).
-// Socket layer: the engine's timer.
 func lsSleep(a args, secs float64) int {
 	return sleepFor(a, secs)
 }
 
-// lsBlock runs op as a call that may wait: in a task only the task is
-// suspended (a.block). canWait is false when the timeout is zero.
-func (a args) lsBlock(canWait bool, op func(wait bool) error, push func(error) int) int {
-	return a.block(canWait, false, op, push)
-}
-
 // lsLookup is the name resolution of bind, connect and sendto
 // (getaddrinfo). It runs on the script's goroutine: a lookup that has to
-// ask a DNS server holds up the other tasks meanwhile. Socket layer:
-// Resolve(host, service, hints).
+// ask a DNS server holds up the other tasks meanwhile.
 func (rt *Runtime) lsLookup(host, port string, hints map[string]int) ([]*addrInfo, error) {
 	return rt.getaddrinfo(host, port, hints)
 }
 
 // lsReverse is a reverse lookup (gethostbyaddr, getnameinfo), on the
-// script's goroutine as lsLookup. Socket layer: Reverse(addr).
+// script's goroutine as lsLookup.
 func (rt *Runtime) lsReverse(addr string) ([]string, error) {
 	return rt.eng.Resolver.Reverse(rt.eng.Context(), addr)
 }
 
 // lsLookupIP resolves a name to addresses of a network ("ip4", "ip"), on
-// the script's goroutine as lsLookup. Socket layer: Resolve.
+// the script's goroutine as lsLookup.
 func (rt *Runtime) lsLookupIP(network, host string) ([]netip.Addr, error) {
 	return rt.eng.Resolver.Lookup(rt.eng.Context(), network, host)
 }

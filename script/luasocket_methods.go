@@ -1,7 +1,6 @@
 package script
 
 import (
-	"bytes"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -64,94 +63,99 @@ var udpMethods = []lsMethod{
 
 // ---- buffered stream I/O (buffer.c) -----------------------------------
 
-// fill makes sure the read-ahead holds data: one recv of up to lsBufSize
-// bytes when it is empty.
-func (o *lsObj) fill(rt *Runtime, dl lsDeadline) error {
-	if len(o.pending) > 0 {
-		return nil
-	}
-	if o.s == nil {
-		return errLSClosed
-	}
-	if o.store == nil {
-		o.store = make([]byte, lsBufSize)
-	}
-	n, err := rt.lsRecv(o.s, o.store, dl)
-	switch {
-	case err != nil:
-		return err
-	case n == 0:
-		return errLSClosed
-	}
-	o.pending = o.store[:n]
-	return nil
-}
-
 // take consumes n bytes of the read-ahead; getstats counts them then.
 func (o *lsObj) take(n int) {
 	o.pending = o.pending[n:]
 	o.received += float64(n)
 }
 
-// recvLine is "*l": up to '\n', which is dropped, as is every '\r'.
-func (o *lsObj) recvLine(rt *Runtime, dl lsDeadline, out []byte) ([]byte, error) {
+// lsRecvCall is one receive in progress: what it has gathered so far
+// (prefix included), and for "*a" how much it took, since its attempts are
+// retried each time the socket is readable.
+type lsRecvCall struct {
+	o      *lsObj
+	mode   byte // 'l', 'a' or 'n' (a byte count)
+	wanted int  // 'n': bytes still wanted
+	out    []byte
+	total  int // 'a': bytes taken by this call
+	filled bool
+}
+
+// attempt takes what the read-ahead and the kernel have; EAGAIN while
+// more is to come.
+func (c *lsRecvCall) attempt() error {
+	switch c.mode {
+	case 'l':
+		return c.line()
+	case 'a':
+		return c.all()
+	}
+	return c.raw()
+}
+
+// line is "*l": up to '\n', which is dropped, as is every '\r'.
+func (c *lsRecvCall) line() error {
+	o := c.o
 	for {
-		if err := o.fill(rt, dl); err != nil {
-			return out, err
+		if err := o.fill(); err != nil {
+			return err
 		}
-		i := bytes.IndexByte(o.pending, '\n')
+		i := strings.IndexByte(o.pending, '\n')
 		chunk := o.pending
 		if i >= 0 {
 			chunk = o.pending[:i]
 		}
 		for len(chunk) > 0 {
-			j := bytes.IndexByte(chunk, '\r')
+			j := strings.IndexByte(chunk, '\r')
 			if j < 0 {
-				out = append(out, chunk...)
+				c.out = append(c.out, chunk...)
 				break
 			}
-			out = append(out, chunk[:j]...)
+			c.out = append(c.out, chunk[:j]...)
 			chunk = chunk[j+1:]
 		}
 		if i >= 0 {
 			o.take(i + 1)
-			return out, nil
+			return nil
 		}
 		o.take(len(o.pending))
 	}
 }
 
-// recvAll is "*a": everything until the peer closes; "closed" only when
+// all is "*a": everything until the peer closes; "closed" only when
 // nothing came.
-func (o *lsObj) recvAll(rt *Runtime, dl lsDeadline, out []byte) ([]byte, error) {
-	total := 0
+func (c *lsRecvCall) all() error {
+	o := c.o
 	for {
-		if err := o.fill(rt, dl); err != nil {
-			if err == errLSClosed && total > 0 {
-				return out, nil
+		if err := o.fill(); err != nil {
+			if err == errLSClosed && c.total > 0 {
+				return nil
 			}
-			return out, err
+			return err
 		}
-		total += len(o.pending)
-		out = append(out, o.pending...)
+		c.total += len(o.pending)
+		c.out = append(c.out, o.pending...)
 		o.take(len(o.pending))
 	}
 }
 
-// recvRaw is a byte count: it waits for at least one byte even for 0, as
+// raw is a byte count: it waits for at least one byte even for 0, as
 // LuaSocket does.
-func (o *lsObj) recvRaw(rt *Runtime, dl lsDeadline, wanted int, out []byte) ([]byte, error) {
-	total := 0
+func (c *lsRecvCall) raw() error {
+	o := c.o
 	for {
-		if err := o.fill(rt, dl); err != nil {
-			return out, err
+		if !c.filled || c.wanted > 0 {
+			if err := o.fill(); err != nil {
+				return err
+			}
+			c.filled = true
 		}
-		n := min(len(o.pending), wanted-total)
-		out = append(out, o.pending[:n]...)
+		n := min(len(o.pending), c.wanted)
+		c.out = append(c.out, o.pending[:n]...)
 		o.take(n)
-		total += n
-		if total >= wanted {
-			return out, nil
+		c.wanted -= n
+		if c.wanted <= 0 {
+			return nil
 		}
 	}
 }
@@ -185,23 +189,12 @@ func (ls *luaSocket) receive(a args, o *lsObj) int {
 		a.lsArgError(2, "string expected, got "+v.Type().String())
 	}
 	start := time.Now()
-	dl := newDeadline(o.block, o.total)
-	out := []byte(prefix)
+	call := &lsRecvCall{o: o, mode: mode, wanted: wanted - len(prefix), out: []byte(prefix)}
 	if mode == 'n' && len(prefix) > 0 && wanted <= len(prefix) {
-		return ls.pushReceived(a, out, nil, start)
+		return ls.pushReceived(a, call.out, nil, start)
 	}
-	return a.lsBlock(!dl.zero(), func(bool) (err error) {
-		switch mode {
-		case 'l':
-			out, err = o.recvLine(a.rt, dl, out)
-		case 'a':
-			out, err = o.recvAll(a.rt, dl, out)
-		default:
-			out, err = o.recvRaw(a.rt, dl, wanted-len(prefix), out)
-		}
-		return err
-	}, func(err error) int {
-		return ls.pushReceived(a, out, err, start)
+	return a.lsAwait(o.sock(), sock.Read, newDeadline(o.block, o.total), call.attempt, func(err error) int {
+		return ls.pushReceived(a, call.out, err, start)
 	})
 }
 
@@ -229,9 +222,7 @@ func parseLuaNumber(s string) (float64, bool) {
 
 func (ls *luaSocket) pushReceived(a args, out []byte, err error, start time.Time) int {
 	L := a.L
-	if err == errStopped {
-		L.RaiseError("%s", errStopped.Error())
-	}
+	err = a.lsWaited(err)
 	if err != nil {
 		L.Push(lua.LNil)
 		L.Push(lua.LString(lsError(err)))
@@ -269,13 +260,10 @@ func (ls *luaSocket) send(a args, o *lsObj) int {
 		j = size
 	}
 	start := time.Now()
-	dl := newDeadline(o.block, o.total)
 	sent := 0
 	push := func(err error) int {
 		o.sent += float64(sent)
-		if err == errStopped {
-			L.RaiseError("%s", errStopped.Error())
-		}
+		err = a.lsWaited(err)
 		if err != nil {
 			L.Push(lua.LNil)
 			L.Push(lua.LString(lsError(err)))
@@ -294,14 +282,17 @@ func (ls *luaSocket) send(a args, o *lsObj) int {
 	if i > j {
 		return push(nil)
 	}
-	buf := []byte(data[i-1 : j])
-	return a.lsBlock(!dl.zero(), func(bool) error {
+	buf := data[i-1 : j]
+	s := o.sock()
+	// LuaSocket sends in steps of lsBufSize, waiting whenever the socket
+	// takes nothing.
+	return a.lsAwait(s, sock.Write, newDeadline(o.block, o.total), func() error {
 		for sent < len(buf) {
-			if o.s == nil {
+			if s == nil || s.Closed() {
 				return errLSClosed
 			}
 			step := min(lsBufSize, len(buf)-sent)
-			n, err := a.rt.lsSend(o.s, buf[sent:sent+step], nil, dl)
+			n, err := s.TrySend(buf[sent:sent+step], 0, nil, false)
 			sent += n
 			if err != nil {
 				return err
@@ -336,35 +327,30 @@ func (ls *luaSocket) dirty(a args, o *lsObj) int {
 
 // accept: server:accept() -> client | nil, err.
 func (ls *luaSocket) accept(a args, o *lsObj) int {
-	if o.s == nil {
+	if o.sock() == nil {
 		return a.lsFail(errLSClosed)
 	}
-	if a.rt.atSocketLimit() {
+	if a.rt.eng.AtSocketLimit() {
 		// --max-sockets: the connection stays queued for a later accept.
 		return a.lsFail(unix.EMFILE)
 	}
 	server := o.s
-	dl := newDeadline(o.block, o.total)
-	var nfd int
-	return a.lsBlock(!dl.zero(), func(bool) (err error) {
-		nfd, err = a.rt.lsAccept(server, dl)
-		return err
-	}, func(err error) int {
-		if err != nil {
-			return a.lsFail(err)
-		}
-		s, err := a.rt.adopt(nfd, server.domain, unix.SOCK_STREAM, 0)
-		if err == nil && a.rt.policy != nil {
-			if err = a.rt.policy.checkPeer(opAccept, s); err != nil {
-				a.rt.eng.CloseSocket(s) // --allow/--deny decide accepted peers too
+	var conn *Socket
+	return a.lsAwait(server, sock.Read, newDeadline(o.block, o.total), func() (err error) {
+		for {
+			// The engine's Accept checks --max-sockets and the policy
+			// (--allow/--deny decide accepted peers too).
+			if conn, err = server.Accept(); err != unix.ECONNABORTED {
+				return err
 			}
+			// the client left before we took it: take the next
 		}
-		if err != nil {
+	}, func(err error) int {
+		if err = a.lsWaited(err); err != nil {
 			return a.lsFail(err)
 		}
-		s.accepted = true
 		c := ls.newObj(o.kind, "client", o.family)
-		c.s = s
+		c.s = conn
 		a.L.Push(c.ud)
 		return 1
 	})
@@ -406,11 +392,7 @@ func (ls *luaSocket) getfamily(a args, o *lsObj) int {
 }
 
 func (ls *luaSocket) getfd(a args, o *lsObj) int {
-	if o.s == nil {
-		a.L.Push(lua.LNumber(-1))
-	} else {
-		a.L.Push(lua.LNumber(o.s.fd))
-	}
+	a.L.Push(lua.LNumber(o.fd()))
 	return 1
 }
 
@@ -424,14 +406,7 @@ func (ls *luaSocket) setfd(a args, o *lsObj) int {
 	if fd < 0 {
 		return 0
 	}
-	a.rt.mu.Lock()
-	for s := range a.rt.sockets {
-		if s.fd == fd {
-			o.s = s
-		}
-	}
-	a.rt.mu.Unlock()
-	if o.s == nil {
+	if o.s = a.rt.eng.SocketByFD(fd); o.s == nil {
 		a.lsArgError(2, "not a descriptor of this script's sockets")
 	}
 	return 0
@@ -461,11 +436,7 @@ func (ls *luaSocket) gettimeout(a args, o *lsObj) int {
 
 func (ls *luaSocket) listen(a args, o *lsObj) int {
 	backlog := int(a.L.OptNumber(2, 32))
-	fd := -1
-	if o.s != nil {
-		fd = o.s.fd
-	}
-	if err := unix.Listen(fd, backlog); err != nil {
+	if err := unix.Listen(o.fd(), backlog); err != nil {
 		return a.lsFail(err)
 	}
 	ls.setState(o, "server")
@@ -479,8 +450,8 @@ func (ls *luaSocket) shutdown(a args, o *lsObj) int {
 	if !ok {
 		a.lsArgError(2, "invalid option '"+name+"'")
 	}
-	if o.s != nil {
-		unix.Shutdown(o.s.fd, h) //nolint:errcheck // LuaSocket ignores the outcome
+	if s := o.sock(); s != nil {
+		s.Shutdown(h) //nolint:errcheck // LuaSocket ignores the outcome
 	}
 	return a.lsOK()
 }
@@ -508,11 +479,7 @@ func (ls *luaSocket) getpeername(a args, o *lsObj) int {
 
 // pushName pushes address, port, family (Unix sockets: the path).
 func (ls *luaSocket) pushName(a args, o *lsObj, get func(int) (unix.Sockaddr, error)) int {
-	fd := -1
-	if o.s != nil {
-		fd = o.s.fd
-	}
-	sa, err := get(fd)
+	sa, err := get(o.fd())
 	if err != nil {
 		return a.lsFail(err)
 	}
@@ -541,7 +508,7 @@ func udpError(err error) string {
 // (unconnected; numeric addresses only) -> bytes sent | nil, err.
 func (ls *luaSocket) udpSend(a args, o *lsObj) int {
 	L := a.L
-	data := []byte(L.CheckString(2))
+	data := L.CheckString(2)
 	var to unix.Sockaddr
 	if o.state == "unconnected" {
 		ip, port := L.CheckString(3), L.CheckString(4)
@@ -558,20 +525,16 @@ func (ls *luaSocket) udpSend(a args, o *lsObj) int {
 		}
 		to = ais[0].sockaddr()
 	}
-	dl := newDeadline(o.block, o.total)
-	s := o.s
+	s := o.sock()
 	var n int
-	return a.lsBlock(!dl.zero(), func(bool) (err error) {
+	return a.lsAwait(s, sock.Write, newDeadline(o.block, o.total), func() (err error) {
 		if s == nil {
 			return errLSClosed
 		}
-		n, err = a.rt.lsSend(s, data, to, dl)
+		n, err = s.TrySend(data, 0, to, false) // the engine checks the policy for to
 		return err
 	}, func(err error) int {
-		if err == errStopped {
-			L.RaiseError("%s", errStopped.Error())
-		}
-		if err != nil {
+		if err = a.lsWaited(err); err != nil {
 			L.Push(lua.LNil)
 			L.Push(lua.LString(udpError(err)))
 			return 2
@@ -591,25 +554,21 @@ func (ls *luaSocket) udpReceive(a args, o *lsObj) int {
 	if size < 0 {
 		size = 0
 	}
-	buf := make([]byte, size)
-	dl := newDeadline(o.block, o.total)
-	s := o.s
-	var n int
+	s := o.sock()
+	var data string
 	var sa unix.Sockaddr
-	return a.lsBlock(!dl.zero(), func(bool) (err error) {
+	return a.lsAwait(s, sock.Read, newDeadline(o.block, o.total), func() (err error) {
 		if s == nil {
 			return errLSClosed
 		}
 		if from {
-			n, sa, err = a.rt.lsRecvFrom(s, buf, dl)
+			data, sa, err = s.RecvFrom(size, 0)
 		} else {
-			n, err = a.rt.lsRecv(s, buf, dl)
+			data, err = s.Recv(size, 0)
 		}
 		return err
 	}, func(err error) int {
-		if err == errStopped {
-			L.RaiseError("%s", errStopped.Error())
-		}
+		err = a.lsWaited(err)
 		if err == errLSClosed && !from {
 			err = nil // LuaSocket's receive on no descriptor gives ""
 		}
@@ -618,7 +577,7 @@ func (ls *luaSocket) udpReceive(a args, o *lsObj) int {
 			L.Push(lua.LString(udpError(err)))
 			return 2
 		}
-		L.Push(lua.LString(buf[:n]))
+		L.Push(lua.LString(data))
 		if !from {
 			return 1
 		}
@@ -639,7 +598,7 @@ func (ls *luaSocket) udpSetpeername(a args, o *lsObj) int {
 	address := a.L.CheckString(2)
 	if address == "*" {
 		if o.s != nil {
-			if err := lsDisconnect(o.s.fd); err != nil && err != unix.EAFNOSUPPORT {
+			if err := lsDisconnect(o.fd()); err != nil && err != unix.EAFNOSUPPORT {
 				return a.lsFail(err)
 			}
 		}

@@ -92,13 +92,6 @@ func lookupOption(a args, o *lsObj, set bool) lsOption {
 	return opt
 }
 
-func (o *lsObj) fd() int {
-	if o.s == nil {
-		return -1
-	}
-	return o.s.fd
-}
-
 // getoption: obj:getoption(name) -> value | nil, "getsockopt failed".
 func (ls *luaSocket) getoption(a args, o *lsObj) int {
 	L := a.L

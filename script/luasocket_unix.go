@@ -110,10 +110,10 @@ func (ls *luaSocket) unixBind(a args, o *lsObj) int {
 	if !ok {
 		return 2
 	}
-	if o.s == nil {
+	if o.sock() == nil {
 		return a.lsFail(errLSClosed)
 	}
-	if err := a.rt.bind(o.s, sa); err != nil {
+	if err := o.s.Bind(sa); err != nil {
 		return a.lsFail(err)
 	}
 	return a.lsOK()
@@ -126,16 +126,14 @@ func (ls *luaSocket) unixConnect(a args, o *lsObj) int {
 	if !ok {
 		return 2
 	}
-	if o.s == nil {
+	if o.sock() == nil {
 		return a.lsFail(errLSClosed)
 	}
-	targets := []lsConnectTarget{{s: o.s, sa: sa}}
 	dl := newDeadline(o.block, o.total)
-	return a.lsBlock(!dl.zero(), func(bool) (err error) {
-		_, err = a.rt.lsConnect(targets, o.block, o.total)
-		return err
-	}, func(err error) int {
-		if err != nil {
+	canWait, _ := dl.wait()
+	call := &lsConnectCall{targets: []lsConnectTarget{{s: o.s, sa: sa}}, wait: canWait}
+	return a.lsAwait(o.s, sock.Write, dl, call.attempt, func(err error) int {
+		if err = a.lsWaited(err); err != nil {
 			return a.lsFail(err)
 		}
 		if o.kind == lsUnixStream {
@@ -150,7 +148,7 @@ func (ls *luaSocket) unixConnect(a args, o *lsObj) int {
 // unixSend: dgram:send(data) and dgram:sendto(data, path).
 func (ls *luaSocket) unixSend(a args, o *lsObj) int {
 	L := a.L
-	data := []byte(L.CheckString(2))
+	data := L.CheckString(2)
 	var to unix.Sockaddr
 	if a.fn == "sendto" {
 		sa, ok := unixPath(a, 3)
@@ -159,17 +157,16 @@ func (ls *luaSocket) unixSend(a args, o *lsObj) int {
 		}
 		to = sa
 	}
-	dl := newDeadline(o.block, o.total)
-	s := o.s
+	s := o.sock()
 	var n int
-	return a.lsBlock(!dl.zero(), func(bool) (err error) {
+	return a.lsAwait(s, sock.Write, newDeadline(o.block, o.total), func() (err error) {
 		if s == nil {
 			return errLSClosed
 		}
-		n, err = a.rt.lsSend(s, data, to, dl)
+		n, err = s.TrySend(data, 0, to, false)
 		return err
 	}, func(err error) int {
-		if err != nil {
+		if err = a.lsWaited(err); err != nil {
 			return a.lsFail(err)
 		}
 		L.Push(lua.LNumber(n))
