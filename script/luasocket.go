@@ -505,8 +505,8 @@ func (ls *luaSocket) connect(a args, o *lsObj, address, port string, done func(e
 	}
 	var targets []lsConnectTarget
 	made := map[int]*Socket{}
-	if o.s != nil {
-		made[o.family] = o.s
+	if s := o.sock(); s != nil {
+		made[o.family] = s
 	}
 	var createErr error
 	for _, ai := range ais {

@@ -165,6 +165,10 @@ accepted
 got hello
 reply HELLO
 rest bye
+receive closed meanwhile	nil	closed	
+send closed meanwhile	nil	closed	true
+select closed meanwhile	0	timeout
+woke at once	true
 `
 	if res.code != 0 || res.stdout != want {
 		t.Fatalf("status %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s", res.code, res.stdout, want, res.stderr)

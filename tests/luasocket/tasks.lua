@@ -57,3 +57,25 @@ socket_write(accepted, "from php\n")
 print("luasocket reads php", lsock:receive())
 
 for _, e in ipairs(events) do print(e) end
+
+-- an object closed by another task while a call of it waits: the call
+-- ends with "closed"; a select waiting on it wakes with what else is ready
+local c1 = assert(socket.connect("127.0.0.1", port))
+local s1 = assert(server:accept())
+local c2 = assert(socket.connect("127.0.0.1", port))
+local s2 = assert(server:accept())          -- never reads
+local reader = spawn(function() return s1:receive() end)
+local writer = spawn(function() return c2:send(string.rep("y", 16 * 1024 * 1024)) end)
+local selector = spawn(function()
+  local r, w, e = socket.select({s1}, nil, 5)
+  return #r, e
+end)
+socket.sleep(0.05)
+local started = socket.gettime()
+s1:close()
+c2:close()
+print("receive closed meanwhile", select(2, wait(reader)))
+local _, n, err, last = wait(writer)
+print("send closed meanwhile", n, err, last > 0)
+print("select closed meanwhile", select(2, wait(selector)))
+print("woke at once", socket.gettime() - started < 1)
