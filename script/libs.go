@@ -75,6 +75,7 @@ func openLibs(rt *Runtime) {
 	openBinaryLibs(rt)
 	rt.sched.InstallPcall()
 	rt.register(L.GetGlobal("os").(*lua.LTable), []libFunc{{"exit", osExit}}, false)
+	openLuaSocket(rt) // require("socket"), "socket.core", "mime.core" (luasocket.go)
 	openPorting(rt)
 }
 

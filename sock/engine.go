@@ -446,6 +446,16 @@ func (e *Engine) Close() {
 	e.p.closeWake()
 }
 
+// SocketByFD returns the open socket with this descriptor, or nil: how a
+// binding finds the socket behind a descriptor number its script holds
+// (LuaSocket's getfd/setfd and select).
+func (e *Engine) SocketByFD(fd int) *Socket {
+	if fd < 0 || fd >= len(e.byFD) {
+		return nil
+	}
+	return e.byFD[fd]
+}
+
 // OpenSockets counts the sockets not yet closed.
 func (e *Engine) OpenSockets() int { return e.open }
 
