@@ -130,3 +130,30 @@ func runLuaTimeout(t *testing.T, timeout, code string) (stdout, stderr string, s
 	status = Main([]string{"--timeout", timeout, "-e", code}, strings.NewReader(""), &out, &errOut)
 	return out.String(), errOut.String(), status
 }
+
+// A TLS handshake waiting for a peer that never answers runs on a goroutine
+// of its own: closing its socket from another task ends it (the call fails),
+// and so does stopping the script (--timeout), without waiting for the peer.
+func TestTLSHandshakeInterrupted(t *testing.T) {
+	out, errOut, status := runLua(t, pairLua+`
+		local srv, cli, conn = pair()
+		local shaker = spawn(function()
+		  return socket_enable_crypto(cli, true, {verify_peer = false})
+		end)
+		sleep(0.05) -- the handshake has sent its hello and waits
+		socket_close(cli)
+		local _, ok = wait(shaker)
+		echo(tostring(ok), "\n")
+	`)
+	if status != 0 || out != "false\n" {
+		t.Fatalf("status %d, got %q; stderr:\n%s", status, out, errOut)
+	}
+	_, errOut, status = runLuaTimeout(t, "200ms", pairLua+`
+		local srv, cli, conn = pair()
+		socket_enable_crypto(cli, true, {verify_peer = false})
+		echo("handshake ended\n")
+	`)
+	if status != ExitTimeout || !strings.Contains(errOut, "timed out after 200ms") {
+		t.Fatalf("status %d, stderr %q; want the --timeout stop", status, errOut)
+	}
+}

@@ -54,16 +54,17 @@ func socketEnableCrypto(a args) int {
 		return a.cryptoFailed(s, err)
 	}
 	return a.goCall(t.Handshake, func(err error) int {
-		if err != nil {
+		if err != nil || s.Closed() {
 			t.Discard()
-			if a.rt.Stopping() {
-				raiseStopped(a.L)
-			}
-			return a.cryptoFailed(s, err)
 		}
-		if s.Closed() {
-			t.Discard()
+		switch {
+		case a.rt.Stopping():
+			raiseStopped(a.L)
+		case s.Closed():
+			// Closed by another task while the handshake went on.
 			return a.fail(s, "unable to enable crypto", unix.EBADF)
+		case err != nil:
+			return a.cryptoFailed(s, err)
 		}
 		s.SetTLS(t)
 		a.L.Push(lua.LTrue)

@@ -416,6 +416,9 @@ func (e *Engine) Close() {
 		if s != nil && s.tls != nil {
 			s.tls.interrupt()
 		}
+		if s != nil && s.handshaking != nil {
+			s.handshaking.interrupt()
+		}
 	}
 	for e.goOps > 0 {
 		e.mu.Lock()

@@ -48,6 +48,9 @@ type Socket struct {
 	waiters [2][]*Op
 	writer  *SendCall // the send in the middle of writing, if any
 	tls     *TLSConn
+	// handshaking is a TLS connection whose handshake (a Go call) is under
+	// way: closing the socket interrupts it.
+	handshaking *TLSConn
 }
 
 // state is what the engine knows of a socket's readiness in one direction.
@@ -129,6 +132,10 @@ func (e *Engine) CloseSocket(s *Socket) {
 	}
 	if s.tls != nil {
 		s.tls.close(!e.Stopping()) //nolint:errcheck // the close goes on
+	}
+	if s.handshaking != nil {
+		s.handshaking.interrupt()
+		s.handshaking.calls.Wait()
 	}
 	e.p.del(s.fd)
 	e.byFD[s.fd] = nil

@@ -111,18 +111,19 @@ func (c *tlsAdapter) Write(b []byte) (int, error) {
 }
 
 // await waits until the descriptor is ready for events or the call is
-// interrupted.
+// interrupted (the socket is being closed, or the script stopped: either
+// way the descriptor is going away, so EBADF).
 func (c *tlsAdapter) await(events int16) error {
 	for {
 		if c.stopped.Load() {
-			return ErrStopped
+			return ErrClosed
 		}
 		fds := []unix.PollFd{{Fd: int32(c.fd), Events: events}, {Fd: int32(c.cancelR), Events: unix.POLLIN}}
 		if _, err := sysPoll(fds, -1); err != nil && err != unix.EINTR {
 			return err
 		}
 		if fds[1].Revents != 0 || c.stopped.Load() {
-			return ErrStopped
+			return ErrClosed
 		}
 		if fds[0].Revents != 0 {
 			return nil
@@ -160,6 +161,7 @@ func (s *Socket) NewTLS(config *tls.Config, server bool) (*TLSConn, error) {
 	} else {
 		t.conn = tls.Client(ad, config)
 	}
+	s.handshaking = t // closing the socket (or the engine) must interrupt it
 	return t, nil
 }
 
@@ -179,6 +181,7 @@ func (s *Socket) SetTLS(t *TLSConn) {
 	if t != nil {
 		t.ad.blocking.Store(false)
 	}
+	s.handshaking = nil
 	s.tls = t
 }
 
