@@ -1,7 +1,8 @@
 -- select_server.lua: the benchmark's select server written against LuaSocket,
 -- as a LuaSocket user writes it: socket.select over the listener and every
 -- client, rebuilt each round. It mirrors bench/php/select_server.php (the
--- PHP baseline) step for step, so the columns compare like for like.
+-- PHP baseline) step for step (it takes every pending connection each round,
+-- as scripts/server.lua does), so the columns compare like for like.
 -- Usage: lua5.4 bench/lua/select_server.lua [ADDRESS [PORT]]   (PORT 0 picks one)
 --
 -- What is LuaSocket's and not fixed here: socket.select is select(2), so it
@@ -44,15 +45,17 @@ local function queue(c, data)
   if #client.output > MAX_PENDING then drop(c, "not reading its replies") end
 end
 
+-- accept_client takes one pending connection; false when there is none.
 local function accept_client()
   local c = server:accept()
-  if not c then return end -- the connection went away before we got to it
+  if not c then return false end -- none left, or it went away before we got to it
   c:settimeout(0)
   local addr, p = c:getpeername()
   local name = tostring(addr) .. " : " .. tostring(p)
   clients[c] = {name = name, input = "", output = ""}
   print("Client " .. name .. " is now connected to us. ")
   queue(c, WELCOME)
+  return true
 end
 
 local function read_client(c)
@@ -106,7 +109,9 @@ while true do
   end
   for _, c in ipairs(readable) do
     if c == server then
-      accept_client()
+      -- Take every pending connection: one a round would make a burst of
+      -- N clients cost N rounds over all the others.
+      while accept_client() do end
     elseif clients[c] then
       read_client(c)
       if clients[c] and clients[c].output ~= "" then write_client(c) end
