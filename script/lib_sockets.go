@@ -355,10 +355,7 @@ func (a args) sendAll(s *Socket, data string, flags int, to unix.Sockaddr, text 
 	if t := s.TLS(); t != nil && to == nil {
 		// A TLS record goes out whole, so a TLS write always finishes.
 		var n int
-		return a.goCall(func() (err error) {
-			n, err = t.Write([]byte(data))
-			return err
-		}, func(err error) int {
+		return a.goCall(t.Write([]byte(data), &n), func(err error) int {
 			if err != nil {
 				return a.fail(s, text, err)
 			}

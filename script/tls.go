@@ -53,7 +53,7 @@ func socketEnableCrypto(a args) int {
 	if err != nil {
 		return a.cryptoFailed(s, err)
 	}
-	return a.goCall(t.Handshake, func(err error) int {
+	return a.goCall(t.Handshake(), func(err error) int {
 		if err != nil || s.Closed() {
 			t.Discard()
 		}

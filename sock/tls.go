@@ -165,11 +165,15 @@ func (s *Socket) NewTLS(config *tls.Config, server bool) (*TLSConn, error) {
 	return t, nil
 }
 
-// Handshake runs the TLS handshake; it blocks, so it runs as a Go call.
-func (t *TLSConn) Handshake() error {
+// Handshake returns the TLS handshake as a Go call (Engine.Go): it blocks.
+// It is counted from now, on the script's goroutine, so that closing the
+// socket waits for it.
+func (t *TLSConn) Handshake() func() error {
 	t.calls.Add(1)
-	defer t.calls.Done()
-	return tlsError(t.conn.Handshake())
+	return func() error {
+		defer t.calls.Done()
+		return tlsError(t.conn.Handshake())
+	}
 }
 
 // Discard releases a TLSConn whose handshake failed.
@@ -185,12 +189,16 @@ func (s *Socket) SetTLS(t *TLSConn) {
 	s.tls = t
 }
 
-// Write sends all of b as TLS records; it blocks, so it runs as a Go call.
-func (t *TLSConn) Write(b []byte) (int, error) {
+// Write returns, as a Go call (Engine.Go), sending all of b as TLS
+// records; it blocks. *n receives how much of b went out.
+func (t *TLSConn) Write(b []byte, n *int) func() error {
 	t.calls.Add(1)
-	defer t.calls.Done()
-	n, err := t.conn.Write(b)
-	return n, tlsError(err)
+	return func() error {
+		defer t.calls.Done()
+		var err error
+		*n, err = t.conn.Write(b)
+		return tlsError(err)
+	}
 }
 
 // CloseNotify sends TLS's close_notify and goes back to the plain socket.
