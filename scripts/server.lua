@@ -184,22 +184,27 @@ end
 -- WRITE_MAX bytes joined at a time.
 local function write_client(c)
   local client = clients[c]
-  local out, first = client.out, client.first
-  local pieces, size, last = {out[first]:sub(client.sent + 1)}, 0, first
-  size = #pieces[1]
-  while size < WRITE_MAX and out[last + 1] do
-    last = last + 1
-    pieces[#pieces + 1] = out[last]
-    size = size + #out[last]
+  local out, first, sent = client.out, client.first, client.sent
+  local data = out[first]
+  if sent > 0 then data = data:sub(sent + 1) end
+  if out[first + 1] and #data < WRITE_MAX then
+    -- Several replies are waiting: join them (up to WRITE_MAX bytes).
+    local pieces, size, last = {data}, #data, first
+    while size < WRITE_MAX and out[last + 1] do
+      last = last + 1
+      pieces[#pieces + 1] = out[last]
+      size = size + #out[last]
+    end
+    data = table.concat(pieces)
   end
-  local n = socket_write(c, table.concat(pieces))
+  local n = socket_write(c, data)
   if n == false then
     if socket_last_error(c) == SOCKET_EAGAIN then return end
     return drop(c, socket_strerror(socket_last_error(c)))
   end
   -- Forget what was written: whole replies, then part of the next one.
   client.queued = client.queued - n
-  n = n + client.sent
+  n = n + sent
   while out[first] and n >= #out[first] do
     n = n - #out[first]
     out[first] = nil
@@ -207,7 +212,10 @@ local function write_client(c)
   end
   client.first, client.sent = first, n
   if client.queued == 0 then
-    client.out, client.first, client.sent = {}, 1, 0
+    -- out is empty again; after a burst it gets a fresh table (a long run of
+    -- emptied slots would make #out, and so every queue, slow).
+    if first > 16 then client.out = {} end
+    client.first, client.sent = 1, 0
     writing[c] = nil
     if client.finished then drop(c, "closed by client") end
   end
