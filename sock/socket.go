@@ -362,13 +362,3 @@ func ConstName(prefix string, value int) string {
 	}
 	return fmt.Sprint(value)
 }
-
-// constValue looks a constant up by name.
-func constValue(name string) (int, bool) {
-	for _, c := range Constants {
-		if c.Name == name {
-			return c.Value, true
-		}
-	}
-	return 0, false
-}

@@ -143,11 +143,6 @@ func (s *nsDNSServer) questions() []string {
 	return append([]string(nil), s.asked...)
 }
 
-func (s *nsDNSServer) port() string {
-	_, port, _ := net.SplitHostPort(s.addr)
-	return port
-}
-
 var nsTypeNames = map[uint16]string{nsTypeA: "A", nsTypeAAAA: "AAAA", nsTypeCNAME: "CNAME", nsTypePTR: "PTR"}
 
 // nsDNSRespond builds the response to one query packet (nil if it is not a
