@@ -522,6 +522,7 @@ var ftFaults = []struct {
 
 // TestFault runs every fault against both servers.
 func TestFault(t *testing.T) {
+	requireLong(t)
 	ftRaiseNofile(t)
 	for _, srv := range ftServers {
 		for _, f := range ftFaults {

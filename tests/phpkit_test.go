@@ -33,8 +33,7 @@ func TestPHPKit(t *testing.T) {
 			if b, err := os.ReadFile(strings.TrimSuffix(luaPath, ".lua") + ".stdin"); err == nil {
 				stdin = string(b)
 			}
-			want := runProgram(t, stdin, php, "-d", "display_errors=stderr", "-d", "log_errors=0",
-				"-d", "error_reporting=E_ALL", "-d", "html_errors=0", phpPath)
+			want := runProgram(t, stdin, php, append(phpFlagsKit, phpPath)...)
 			got := runProgram(t, stdin, binPath, luaPath)
 			wantErr := strings.ReplaceAll(want.stderr, phpPath, "FILE")
 			gotErr := strings.ReplaceAll(got.stderr, luaPath, "FILE")
