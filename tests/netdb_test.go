@@ -11,7 +11,7 @@ import (
 
 // Parity tests for the name-service functions (getprotobyname,
 // gethostbyaddr, gethostbyname(l), socket_addrinfo_*): tests/netdb/X.php and
-// tests/netdb/X.lua print the same canonical text (nslib.php/nslib.lua), and
+// tests/netdb/X.lua print the same canonical text (tests/lib/show.{php,lua}), and
 // php-cli and sockrun must print it byte for byte alike, warnings included
 // (at their place, without "in FILE on line N").
 //

@@ -31,7 +31,7 @@ func TestOptionsParity(t *testing.T) {
 func TestOptionsContract(t *testing.T) {
 	t.Parallel()
 	script := writeFile(t, "opts.lua", `
-dofile(arg[1] .. "/nslib.lua")
+dofile(arg[1] .. "/../lib/show.lua")
 local s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP)
 show("reuseaddr", socket_get_option(s, SOL_SOCKET, SO_REUSEADDR))
 show("set 5", socket_set_option(s, SOL_SOCKET, SO_REUSEADDR, 5), socket_get_option(s, SOL_SOCKET, SO_REUSEADDR))

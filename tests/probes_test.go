@@ -13,7 +13,7 @@ import (
 
 // TestProbes is the PHP parity suite: every tests/probes/tNN_*.lua has a
 // PHP twin tNN_*.php that does the same socket calls on loopback and prints
-// the same lines (lib.php and lib.lua render values identically). Each pair
+// the same lines (tests/lib/show.php and show.lua render values identically). Each pair
 // runs once under php-cli and once under sockrun (arguments: a scratch
 // directory and the port of a Go peer, see startSink), with stderr merged into
 // stdout so that warnings keep their place; the two transcripts must match
