@@ -87,6 +87,7 @@ func TestHostileServerNewlineFlood(t *testing.T) {
 // waited 23.6 s. Now each PING is answered promptly, and the finished
 // request gets Redis's reply.
 func TestHostileRespHugeMultibulk(t *testing.T) {
+	requireLong(t) // megabytes through the server: a load run
 	_, addr := tkRespServer(t)
 	attacker := tkRespDial(t, addr)
 	pinger := tkRespDial(t, addr)
@@ -351,6 +352,7 @@ func TestHostileHTTPHugeContentLength(t *testing.T) {
 // linear time and the request behind them is answered, while another
 // client is served meanwhile.
 func TestHostileHTTPLeadingCRLFs(t *testing.T) {
+	requireLong(t) // megabytes through the server: a load run
 	s := hpStartHTTPServer(t, hsHTTPDir(t))
 	conn := dialTCP(t, s.addr)
 	done := make(chan string, 1)
