@@ -2,9 +2,11 @@ package tests
 
 // The parity harness: what every twin suite (a Lua script under sockrun
 // beside its PHP twin under php-cli) shares. The twins print with one
-// canonical printer pair, tests/lib/show.lua and tests/lib/show.php; the
-// runners below (TestProbes, TestPHPKit, TestUDPTwin..., TestNetdbParity,
-// TestOptionsParity, TestDNSFlagParity, TestPackParity) run both, normalise
+// canonical printer pair, tests/lib/show.lua and tests/lib/show.php (the pack
+// twin adds its exact number format, tests/pack); the runners (TestProbes,
+// TestPHPKit, TestUDPTwin and the other datagram twins, TestNetdbParity,
+// TestOptionsParity, TestDNSFlagParity, TestPackParity, and the tutorial's
+// TestExample* for their warnings) run both with the flags below, normalise
 // both transcripts the same way (normalizeTranscript), compare them whole or
 // section by section (compareSections) and show a difference as one line
 // diff (lineDiff). How to add a case: CONTRIBUTING.md.
