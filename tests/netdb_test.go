@@ -33,7 +33,7 @@ func TestNetdbParity(t *testing.T) {
 // nsPHPArgs are the php-cli arguments of the netdb twins (phpFlags) and
 // the script with its arguments.
 func nsPHPArgs(script string, args ...string) []string {
-	return append(append(append([]string(nil), phpFlags...), script), args...)
+	return phpCommand(phpFlags, script, args...)
 }
 
 var (

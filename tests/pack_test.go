@@ -17,7 +17,7 @@ func TestPackParity(t *testing.T) {
 	t.Parallel()
 	php := requireTool(t, "php")
 	dir := filepath.Join(rootDir, "tests", "pack")
-	want := runMerged(t, php, append(phpFlags, filepath.Join(dir, "pack.php"))...)
+	want := runMerged(t, php, phpCommand(phpFlags, filepath.Join(dir, "pack.php"))...)
 	got := runMerged(t, binPath, filepath.Join(dir, "pack.lua"))
 	compareSections(t, want, got, 10)
 }

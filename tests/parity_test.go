@@ -13,6 +13,8 @@ package tests
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,6 +38,34 @@ var phpFlagsAllNotices = []string{"-d", "display_errors=stderr", "-d", "log_erro
 // plain text, on stderr kept apart (it compares stderr on its own).
 var phpFlagsKit = []string{"-d", "display_errors=stderr", "-d", "log_errors=0",
 	"-d", "error_reporting=E_ALL", "-d", "html_errors=0"}
+
+// forEachTwin runs check in a parallel subtest, named after the case, for
+// every dir/PATTERN.lua beside its twin dir/PATTERN.php: adding a case to
+// such a suite is adding the pair.
+func forEachTwin(t *testing.T, dir, pattern string, check func(t *testing.T, luaPath, phpPath string)) {
+	t.Helper()
+	luaFiles, err := filepath.Glob(filepath.Join(dir, pattern+".lua"))
+	if err != nil || len(luaFiles) == 0 {
+		t.Fatalf("no cases in %s (%v)", dir, err)
+	}
+	for _, luaPath := range luaFiles {
+		name := strings.TrimSuffix(filepath.Base(luaPath), ".lua")
+		phpPath := strings.TrimSuffix(luaPath, ".lua") + ".php"
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := os.Stat(phpPath); err != nil {
+				t.Fatalf("%s has no PHP twin: %v", luaPath, err)
+			}
+			check(t, luaPath, phpPath)
+		})
+	}
+}
+
+// phpCommand is php-cli's arguments: the flags, then the script and its
+// arguments (in a new slice: the flag lists are shared by parallel tests).
+func phpCommand(flags []string, script string, args ...string) []string {
+	return append(append(append([]string(nil), flags...), script), args...)
+}
 
 // runMerged runs a program with its stderr on the same pipe as its stdout,
 // so that the result's stdout is the interleaved transcript.

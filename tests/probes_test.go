@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -20,34 +18,21 @@ import (
 // after normalising the warnings (see normalizeTranscript in parity_test.go).
 func TestProbes(t *testing.T) {
 	php := requireTool(t, "php")
-	dir := filepath.Join(rootDir, "tests", "probes")
-	luaFiles, err := filepath.Glob(filepath.Join(dir, "t*.lua"))
-	if err != nil || len(luaFiles) == 0 {
-		t.Fatalf("no probes in %s (%v)", dir, err)
-	}
 	sink := startSink(t)
-	for _, luaPath := range luaFiles {
-		name := strings.TrimSuffix(filepath.Base(luaPath), ".lua")
-		phpPath := strings.TrimSuffix(luaPath, ".lua") + ".php"
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			if _, err := os.Stat(phpPath); err != nil {
-				t.Fatalf("%s has no PHP twin: %v", luaPath, err)
-			}
-			want := runMerged(t, php, append(phpFlags, phpPath, t.TempDir(), sink)...)
-			got := runMerged(t, binPath, luaPath, t.TempDir(), sink)
-			wantText, gotText := normalizeTranscript(want.stdout, true), normalizeTranscript(got.stdout, true)
-			if want.code != 0 {
-				t.Errorf("php exited with status %d (the probe itself is broken); output:\n%s", want.code, want.stdout)
-			}
-			if got.code != 0 {
-				t.Errorf("sockrun exited with status %d", got.code)
-			}
-			if wantText != gotText {
-				t.Errorf("sockrun's transcript differs from php's (- php, + sockrun):\n%s", lineDiff(wantText, gotText))
-			}
-		})
-	}
+	forEachTwin(t, filepath.Join(rootDir, "tests", "probes"), "t*", func(t *testing.T, luaPath, phpPath string) {
+		want := runMerged(t, php, phpCommand(phpFlags, phpPath, t.TempDir(), sink)...)
+		got := runMerged(t, binPath, luaPath, t.TempDir(), sink)
+		wantText, gotText := normalizeTranscript(want.stdout, true), normalizeTranscript(got.stdout, true)
+		if want.code != 0 {
+			t.Errorf("php exited with status %d (the probe itself is broken); output:\n%s", want.code, want.stdout)
+		}
+		if got.code != 0 {
+			t.Errorf("sockrun exited with status %d", got.code)
+		}
+		if wantText != gotText {
+			t.Errorf("sockrun's transcript differs from php's (- php, + sockrun):\n%s", lineDiff(wantText, gotText))
+		}
+	})
 }
 
 // startSink starts a peer on 127.0.0.1 for probes that need a concurrent

@@ -121,7 +121,7 @@ func dgArgsFor(prog string) []string {
 	if prog == binPath {
 		return nil
 	}
-	return phpFlagsAllNotices
+	return append([]string(nil), phpFlagsAllNotices...) // a copy: callers append to it
 }
 
 // dgTwinRun is dgTwin with a caller-supplied runner (for twins that need
