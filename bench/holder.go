@@ -70,7 +70,7 @@ func raiseNofile() uint64 {
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		fmt.Fprintln(os.Stderr, "bench: raising the open-file limit:", err)
 	}
-	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) //nolint:errcheck
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
 	return lim.Cur
 }
 
@@ -122,7 +122,7 @@ func openIdle(addr string, n int, limit time.Duration) ([]*net.TCPConn, error) {
 					fail(err)
 					return
 				}
-				c.SetLinger(0) //nolint:errcheck // closed by a reset when this process ends
+				c.SetLinger(0) // closed by a reset when this process ends
 				conns[i] = c
 				done.Add(1)
 			}
@@ -197,7 +197,7 @@ func startHolder(e *env, addr string, n int, limit time.Duration, progress func(
 			h.lines <- sc.Text()
 		}
 		close(h.lines)
-		cmd.Wait() //nolint:errcheck
+		cmd.Wait()
 		close(h.done)
 	}()
 	for line := range h.lines {
@@ -238,7 +238,7 @@ func (h *holder) close() {
 	select {
 	case <-h.done:
 	case <-time.After(5 * time.Second):
-		h.cmd.Process.Kill() //nolint:errcheck
+		h.cmd.Process.Kill()
 		<-h.done
 	}
 }

@@ -38,7 +38,7 @@ func dialOnly(addr string, timeout time.Duration) (*net.TCPConn, error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	tc := c.(*net.TCPConn)
-	tc.SetReadDeadline(time.Now().Add(timeout)) //nolint:errcheck
+	tc.SetReadDeadline(time.Now().Add(timeout))
 	got := make([]byte, len(welcome))
 	n, err := io.ReadFull(tc, got)
 	switch {
@@ -49,7 +49,7 @@ func dialOnly(addr string, timeout time.Duration) (*net.TCPConn, error) {
 	case string(got) != welcome:
 		return tc, fmt.Errorf("wrong welcome: %q", got)
 	}
-	tc.SetReadDeadline(time.Time{}) //nolint:errcheck
+	tc.SetReadDeadline(time.Time{})
 	return tc, nil
 }
 
@@ -61,8 +61,8 @@ func isTimeout(err error) bool {
 // exchange sends line and checks that the reply is "OK ... " + line.
 func exchange(c *net.TCPConn, line []byte) error {
 	want := append([]byte("OK ... "), line...)
-	c.SetDeadline(time.Now().Add(replyTimeout)) //nolint:errcheck
-	defer c.SetDeadline(time.Time{})            //nolint:errcheck
+	c.SetDeadline(time.Now().Add(replyTimeout))
+	defer c.SetDeadline(time.Time{})
 	if _, err := c.Write(line); err != nil {
 		return fmt.Errorf("write: %v", err)
 	}
@@ -204,7 +204,7 @@ func (g *group) waitAll(done func() bool) {
 	fired := make(chan struct{})
 	timer := time.AfterFunc(replyTimeout, func() {
 		for _, c := range g.conns {
-			c.SetReadDeadline(time.Now()) //nolint:errcheck
+			c.SetReadDeadline(time.Now())
 		}
 		close(fired)
 	})
@@ -216,7 +216,7 @@ func (g *group) waitAll(done func() bool) {
 	if !timer.Stop() {
 		<-fired
 		for _, c := range g.conns {
-			c.SetReadDeadline(time.Time{}) //nolint:errcheck
+			c.SetReadDeadline(time.Time{})
 		}
 	}
 }
@@ -262,7 +262,7 @@ func runBulk(s *server, total int64, lineLen, window int, limit time.Duration) (
 	}
 	count := int((total + int64(lineLen)) / int64(lineLen+1))
 	tokens := make(chan struct{}, max(1, window/(lineLen+1)))
-	c.SetDeadline(time.Now().Add(limit)) //nolint:errcheck
+	c.SetDeadline(time.Now().Add(limit))
 
 	start := time.Now()
 	writeErr := make(chan error, 1)

@@ -480,9 +480,11 @@ func setup(o options) (*env, error) {
 		if err != nil {
 			return nil, err
 		}
-		goTool := filepath.Join(goruntime.GOROOT(), "bin", "go")
-		if p, err := exec.LookPath("go"); err == nil {
-			goTool = p
+		// The go command on PATH builds the binary under test (runtime.GOROOT
+		// is deprecated: it names the build machine's tree).
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			return nil, fmt.Errorf("building sockrun: %w (or pass one with -sockrun)", err)
 		}
 		bin := filepath.Join(dir, "sockrun")
 		fmt.Fprintf(os.Stderr, "building sockrun: go build -o %s .\n", bin)

@@ -239,11 +239,11 @@ func (s *server) stop() {
 		current.s = nil
 	}
 	current.Unlock()
-	s.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck // may be gone already
+	s.cmd.Process.Signal(syscall.SIGTERM) // may be gone already
 	select {
 	case <-s.exited:
 	case <-time.After(2 * time.Second):
-		s.cmd.Process.Kill() //nolint:errcheck
+		s.cmd.Process.Kill()
 		<-s.exited
 	}
 }
@@ -254,7 +254,7 @@ func killCurrent() {
 	s := current.s
 	current.Unlock()
 	if s != nil {
-		s.cmd.Process.Kill() //nolint:errcheck
+		s.cmd.Process.Kill()
 	}
 }
 

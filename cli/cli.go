@@ -19,8 +19,47 @@ import (
 	"sockrun/script"
 )
 
-// Version is sockrun's version, set at build time with -ldflags "-X sockrun/cli.Version=...".
-var Version = "0.1.0-dev"
+// Version, when set at build time (-ldflags "-X sockrun/cli.Version=v1.2.3",
+// as a release script does from its tag), is the version --version prints.
+// Left empty, the version comes from the build information: the module's
+// version when installed with `go install sockrun@v1.2.3`, else "(devel)"
+// with the VCS revision the go command stamped into the binary.
+var Version = ""
+
+// buildVersion is what --version prints for sockrun itself.
+func buildVersion() string {
+	if Version != "" {
+		return Version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	if v == "(devel)" {
+		var rev, dirty string
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "-dirty"
+				}
+			}
+		}
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if rev != "" {
+			v += " " + rev + dirty
+		}
+	}
+	return v
+}
 
 const usageText = `usage: sockrun [flags] SCRIPT [ARGS...]
        sockrun [flags] -e CODE [ARGS...]
@@ -32,8 +71,8 @@ Runs a Lua script with PHP's socket API (socket_create, socket_connect, ...).
 Flags go before the script; everything after it belongs to the script
 (arg[1], arg[2], ... and the main chunk's ...).
 
-Exit status: 0 normal end; 1 uncaught error or die(message); n for die(n)
-and os.exit(n); 2 usage error; 3 memory limit exceeded (--max-memory);
+Exit status: 0 normal end (and die/exit with a message, as in PHP); 1
+uncaught error; n for die(n), exit(n) and os.exit(n); 2 usage error; 3 memory limit exceeded (--max-memory);
 124 --timeout expired; 130 Ctrl-C; 143 SIGTERM. --timeout, --max-memory
 and the signals end the script whatever it is doing (see docs/limits.md).
 
@@ -83,7 +122,7 @@ func Main(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return script.ExitOK
 	case *version:
-		fmt.Fprintf(stdout, "sockrun %s (gopher-lua %s, Lua 5.1)\n", Version, moduleVersion("github.com/yuin/gopher-lua"))
+		fmt.Fprintf(stdout, "sockrun %s (gopher-lua %s, Lua 5.1)\n", buildVersion(), moduleVersion("github.com/yuin/gopher-lua"))
 		return script.ExitOK
 	case *luaDefs:
 		return writeLuaDefs(flags.Args(), stdout, stderr)

@@ -21,7 +21,7 @@ func writeLuaDefs(args []string, stdout, stderr io.Writer) int {
 		return script.ExitError
 	}
 	if len(args) == 0 {
-		io.WriteString(stdout, defs) //nolint:errcheck
+		io.WriteString(stdout, defs)
 		return script.ExitOK
 	}
 	if err := os.WriteFile(args[0], []byte(defs), 0o644); err != nil {

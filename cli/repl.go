@@ -312,20 +312,20 @@ func (r *ttyReader) readLine(prompt string) readResult {
 		return readResult{err: err}
 	}
 	if w, h, err := term.GetSize(int(r.out.Fd())); err == nil && w > 0 && h > 0 {
-		r.t.SetSize(w, h) //nolint:errcheck // only the editor's idea of the width
+		r.t.SetSize(w, h) // only the editor's idea of the width
 	}
 	r.t.SetPrompt(prompt)
 	r.ctrlC.Store(false)
 	r.prompting.Store(true)
 	line, err := r.t.ReadLine()
 	r.prompting.Store(false)
-	term.Restore(fd, state) //nolint:errcheck // as good as it gets
+	term.Restore(fd, state) // as good as it gets
 	return readResult{line: line, ctrlC: r.ctrlC.Load(), err: err}
 }
 
 func (r *ttyReader) restore() {
 	if r.saved != nil {
-		term.Restore(int(r.in.Fd()), r.saved) //nolint:errcheck
+		term.Restore(int(r.in.Fd()), r.saved)
 	}
 }
 

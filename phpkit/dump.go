@@ -59,7 +59,7 @@ func varExport(k *Kit, L *lua.LState) int {
 }
 
 func valWrite(w interface{ Write([]byte) (int, error) }, s string) {
-	w.Write([]byte(s)) //nolint:errcheck // as PHP's output, a closed stdout is not the script's error
+	w.Write([]byte(s)) // as PHP's output, a closed stdout is not the script's error
 }
 
 func spaces(b *strings.Builder, n int) {

@@ -214,13 +214,6 @@ func (a strArgs) float(n int, name string) float64 {
 	return 0
 }
 
-func (a strArgs) optFloat(n int, name string, def float64) float64 {
-	if !a.given(n) {
-		return def
-	}
-	return a.float(n, name)
-}
-
 // number is an int|float parameter (round, abs, ...): numeric strings
 // become numbers, anything else is a TypeError.
 func (a strArgs) number(n int, name string) float64 {

@@ -1,33 +1,11 @@
 package script
 
+// Argument conversion as PHP does it: number strings and int arguments.
+
 import (
 	"strings"
 	"testing"
-
-	"sockrun/sock"
 )
-
-// sock.InetAton accepts what glibc's inet_aton accepts, which PHP relies on.
-func TestInetAton(t *testing.T) {
-	for in, want := range map[string]string{
-		"127.0.0.1":       "127.0.0.1",
-		"127.1":           "127.0.0.1",
-		"10.1.2":          "10.1.0.2",
-		"2130706433":      "127.0.0.1",
-		"0x7f.1":          "127.0.0.1",
-		"0177.0.0.1":      "127.0.0.1",
-		"255.255.255.255": "255.255.255.255",
-	} {
-		if ip, ok := sock.InetAton(in); !ok || ip.String() != want {
-			t.Errorf("sock.InetAton(%q) = %v, %v; want %s", in, ip, ok, want)
-		}
-	}
-	for _, in := range []string{"", "localhost", "256.0.0.1", "1.2.3.4.5", "08.0.0.1", "::1", "1..2", "127.0.0.256", "0b1.0.0.1", "1_0.0.0.1", "127.0.0.1 trail"} {
-		if ip, ok := sock.InetAton(in); ok {
-			t.Errorf("sock.InetAton(%q) = %v, want failure", in, ip)
-		}
-	}
-}
 
 // Numbers become strings as PHP converts them.
 func TestPHPNumberString(t *testing.T) {
@@ -36,32 +14,6 @@ func TestPHPNumberString(t *testing.T) {
 	} {
 		if got := phpNumberString(in); got != want {
 			t.Errorf("phpNumberString(%v) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-// PHP 8.2 reads inet_pton addresses and digits-and-dots names without a
-// lookup; hex forms are host names to it.
-func TestNumericIPv4(t *testing.T) {
-	for _, tc := range []struct {
-		in          string
-		want        string
-		ok, numeric bool
-	}{
-		{"127.0.0.1", "127.0.0.1", true, true},
-		{"127.1", "127.0.0.1", true, true},
-		{"0177.0.0.1", "127.0.0.1", true, true},
-		{"2130706433", "127.0.0.1", true, true},
-		{"256.1.1.1", "", false, true},
-		{"1.2.3.4.5", "", false, true},
-		{"0x7f.1", "", false, false},
-		{"127.0.0.1 x", "", false, false},
-		{"127.0.0.1.", "", false, false},
-		{"localhost", "", false, false},
-	} {
-		ip, ok, numeric := sock.NumericIPv4(tc.in)
-		if ok != tc.ok || numeric != tc.numeric || (ok && ip.String() != tc.want) {
-			t.Errorf("sock.NumericIPv4(%q) = %v, %v, %v; want %s, %v, %v", tc.in, ip, ok, numeric, tc.want, tc.ok, tc.numeric)
 		}
 	}
 }
@@ -100,14 +52,5 @@ func TestIntArguments(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "Deprecated: Implicit conversion from float 1.5 to int loses precision in -e on line 4") {
 		t.Errorf("stderr %q lacks the deprecation notice for 1.5", errOut)
-	}
-}
-
-// --quiet silences warnings but not errors.
-func TestQuietSilencesWarnings(t *testing.T) {
-	var errOut strings.Builder
-	status := Main([]string{"-q", "-e", `local s = socket_create(AF_INET, SOCK_STREAM, 0); echo(tostring(socket_connect(s, "127.0.0.1", 1)))`}, nil, &strings.Builder{}, &errOut)
-	if status != 0 || errOut.Len() != 0 {
-		t.Fatalf("status %d, stderr %q; want 0 and nothing", status, errOut.String())
 	}
 }

@@ -152,7 +152,7 @@ func (a args) writeArgs(sep, end string) {
 		out = append(out, L.ToStringMeta(L.Get(i)).String()...)
 	}
 	out = append(out, end...)
-	a.rt.stdout.Write(out) //nolint:errcheck // like PHP's echo, a closed stdout is not the script's error
+	a.rt.stdout.Write(out) // like PHP's echo, a closed stdout is not the script's error
 }
 
 // osExit replaces os.exit so that sockets are closed and the exit status

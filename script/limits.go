@@ -391,7 +391,7 @@ func KillChildren() {
 		more := false
 		for _, pid := range descendants(os.Getpid()) {
 			if !stopped[pid] {
-				syscall.Kill(pid, syscall.SIGSTOP) //nolint:errcheck // it may have ended meanwhile
+				syscall.Kill(pid, syscall.SIGSTOP) // it may have ended meanwhile
 				stopped[pid] = true
 				more = true
 			}
@@ -401,7 +401,7 @@ func KillChildren() {
 		}
 	}
 	for pid := range stopped {
-		syscall.Kill(pid, syscall.SIGKILL) //nolint:errcheck
+		syscall.Kill(pid, syscall.SIGKILL)
 	}
 }
 

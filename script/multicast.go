@@ -136,6 +136,7 @@ func interfaceIPv4(index int) ([4]byte, error) {
 	}
 	ifi, err := net.InterfaceByIndex(index)
 	if err != nil {
+		//lint:ignore ST1005 PHP's own message, shown to the script as its warning
 		return [4]byte{}, fmt.Errorf("Failed obtaining address for interface %d: error %d", index, unix.ENODEV)
 	}
 	addrs, _ := ifi.Addrs()
@@ -144,6 +145,7 @@ func interfaceIPv4(index int) ([4]byte, error) {
 			return [4]byte(ipn.IP.To4()), nil
 		}
 	}
+	//lint:ignore ST1005 PHP's own message, shown to the script as its warning
 	return [4]byte{}, fmt.Errorf("The interface with index %d has no IPv4 address", index)
 }
 

@@ -331,7 +331,7 @@ func die(a args) int {
 		a.raiseAt("Object of class %s could not be converted to string", typeName(v))
 	}
 	if out != "" {
-		a.rt.stdout.Write([]byte(out)) //nolint:errcheck // as echo: a closed stdout is not the script's error
+		a.rt.stdout.Write([]byte(out)) // as echo: a closed stdout is not the script's error
 	}
 	a.rt.Stop(status, "")
 	a.L.RaiseError("%s", errStopped.Error())

@@ -87,7 +87,7 @@ func (rt *Runtime) traceEnd(a args, n int) {
 	for _, d := range tc.dumps {
 		b.WriteString(d)
 	}
-	io.WriteString(rt.traceOut, b.String()) //nolint:errcheck // tracing must not change the script's behaviour
+	io.WriteString(rt.traceOut, b.String()) // tracing must not change the script's behaviour
 }
 
 // formatValues renders stack values from..to for a trace line; binary

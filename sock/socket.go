@@ -371,6 +371,8 @@ func ConstName(prefix string, value int) string {
 }
 
 // constValue looks a constant up by name.
+//
+//lint:ignore U1000 used by sys_bsd.go (staticcheck checks the Linux build)
 func constValue(name string) (int, bool) {
 	for _, c := range Constants {
 		if c.Name == name {

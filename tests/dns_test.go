@@ -143,11 +143,6 @@ func (s *nsDNSServer) questions() []string {
 	return append([]string(nil), s.asked...)
 }
 
-func (s *nsDNSServer) port() string {
-	_, port, _ := net.SplitHostPort(s.addr)
-	return port
-}
-
 var nsTypeNames = map[uint16]string{nsTypeA: "A", nsTypeAAAA: "AAAA", nsTypeCNAME: "CNAME", nsTypePTR: "PTR"}
 
 // nsDNSRespond builds the response to one query packet (nil if it is not a
@@ -313,11 +308,11 @@ func TestDNSFlagParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	script := filepath.Join(rootDir, "tests", "netdb", "dns.lua")
-	got := nsRunMerged(t, nil, nsOffline(t, binPath, "--dns", srv.addr, script)...)
+	got := runMergedEnv(t, nil, nsOffline(t, binPath, "--dns", srv.addr, script)...)
 	if got.code != 0 {
 		t.Errorf("sockrun exited with status %d:\n%s", got.code, got.stdout)
 	}
-	lines := strings.Split(nsNormalize(got.stdout), "\n")
+	lines := strings.Split(normalizeTranscript(got.stdout, false), "\n")
 	for _, want := range nsDNSExpect {
 		if !nsContainsLine(lines, want) {
 			t.Errorf("sockrun --dns: no line %q in:\n%s", want, got.stdout)
@@ -346,13 +341,13 @@ func TestDNSFlagParity(t *testing.T) {
 	if _, err := nsStartDNS(t, "127.0.0.1:53"); err != nil {
 		t.Skipf("skipping the PHP comparison: cannot serve DNS on 127.0.0.1:53 (%v)", err)
 	}
-	want := nsRunMerged(t, nil, nsOffline(t, php, nsPHPArgs(strings.TrimSuffix(script, ".lua")+".php")...)...)
-	nsCompareTranscripts(t, want, got)
+	want := runMergedEnv(t, nil, nsOffline(t, php, nsPHPArgs(strings.TrimSuffix(script, ".lua")+".php")...)...)
+	compareSections(t, want, got, 2)
 
 	// --dns HOST without a port means port 53.
-	again := nsRunMerged(t, nil, nsOffline(t, binPath, "--dns", "127.0.0.1", script)...)
-	if nsNormalize(again.stdout) != nsNormalize(got.stdout) {
-		t.Errorf("--dns 127.0.0.1 (port 53) differs from --dns %s (- port 53):\n%s", srv.addr, nsDiff(nsNormalize(again.stdout), nsNormalize(got.stdout)))
+	again := runMergedEnv(t, nil, nsOffline(t, binPath, "--dns", "127.0.0.1", script)...)
+	if normalizeTranscript(again.stdout, false) != normalizeTranscript(got.stdout, false) {
+		t.Errorf("--dns 127.0.0.1 (port 53) differs from --dns %s (- port 53):\n%s", srv.addr, lineDiff(normalizeTranscript(again.stdout, false), normalizeTranscript(got.stdout, false)))
 	}
 }
 
@@ -434,7 +429,7 @@ func TestDNSEnvAndPrecedence(t *testing.T) {
 		{"flag without a server over env", []string{"SOCKRUN_DNS=" + srv.addr}, []string{"--dns=" + closed}, bad},
 	} {
 		before := len(srv.questions())
-		r := nsRunMerged(t, c.env, nsOffline(t, binPath, append(append([]string{"-q"}, c.args...), "-e", nsDNSProbe)...)...)
+		r := runMergedEnv(t, c.env, nsOffline(t, binPath, append(append([]string{"-q"}, c.args...), "-e", nsDNSProbe)...)...)
 		if r.code != 0 || r.stdout != c.want {
 			t.Errorf("%s: status %d, output:\n%s\nwant:\n%s", c.name, r.code, r.stdout, c.want)
 		}
@@ -457,7 +452,7 @@ print(socket_addrinfo_lookup("good.test", "80"), gethostbyaddr("127.0.0.42"))
 print(gethostbyname("localhost"), socket_connect(socket_create(AF_INET, SOCK_STREAM, SOL_TCP), "localhost", 1), socket_last_error())
 `)
 	start := time.Now()
-	r := nsRunMerged(t, nil, nsOffline(t, binPath, "--dns", "127.0.0.1:"+nsClosedUDPPort(t), script)...)
+	r := runMergedEnv(t, nil, nsOffline(t, binPath, "--dns", "127.0.0.1:"+nsClosedUDPPort(t), script)...)
 	elapsed := time.Since(start)
 	want := "good.test\tfalse\n" +
 		"Warning: socket_connect(): Host lookup failed [-10002]: Host name lookup failure in " + script + " on line 4\n" +
@@ -490,7 +485,7 @@ func TestDNSIPv6ByName(t *testing.T) {
 	}
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
-	r := nsRunMerged(t, nil, nsOffline(t, binPath, "--dns", srv.addr, "-e", fmt.Sprintf(`
+	r := runMergedEnv(t, nil, nsOffline(t, binPath, "--dns", srv.addr, "-e", fmt.Sprintf(`
 local s = socket_create(AF_INET6, SOCK_STREAM, SOL_TCP)
 print(socket_connect(s, "good.test", %d), socket_getpeername(s))
 local b = socket_create(AF_INET6, SOCK_DGRAM, SOL_UDP)

@@ -137,13 +137,14 @@ func exCompare(t *testing.T, want string, got map[string]result) {
 	}
 }
 
-var exWarningLine = regexp.MustCompile(`(?m)^(?:PHP )?Warning: +(.*) in \S+ on line \d+$`)
-
-// warnings lists the texts of the PHP-style warnings on a stderr.
+// exWarnings lists the texts of the PHP-style warnings on a stderr (the
+// parity harness's diagnosticLine, without file and line).
 func exWarnings(stderr string) []string {
 	var texts []string
-	for _, m := range exWarningLine.FindAllStringSubmatch(stderr, -1) {
-		texts = append(texts, m[1])
+	for _, line := range strings.Split(stderr, "\n") {
+		if m := diagnosticLine.FindStringSubmatch(line); m != nil && m[1] == "Warning" {
+			texts = append(texts, m[2])
+		}
 	}
 	return texts
 }

@@ -393,13 +393,6 @@ func (b *ftBystander) run() {
 	}
 }
 
-// count is the number of round trips done so far.
-func (b *ftBystander) count() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.trips
-}
-
 // await waits until the bystander has done n more round trips (at most
 // 30 s): the server is serving it while the fault goes on.
 func (b *ftBystander) await(t testing.TB, n int) {
@@ -529,6 +522,7 @@ var ftFaults = []struct {
 
 // TestFault runs every fault against both servers.
 func TestFault(t *testing.T) {
+	requireLong(t)
 	ftRaiseNofile(t)
 	for _, srv := range ftServers {
 		for _, f := range ftFaults {
@@ -726,23 +720,6 @@ func ftFaultHalfCloseQueued(t *testing.T, s *ftServer, b *ftBystander) ftFaultCl
 		}
 	}
 	return ftFaultClients{ids: ids, reasons: reasons}
-}
-
-// ftSysctlField is field i of a /proc/sys file of numbers, or def.
-func ftSysctlField(t testing.TB, path string, i, def int) int {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return def
-	}
-	f := strings.Fields(string(b))
-	if i >= len(f) {
-		return def
-	}
-	v, err := strconv.Atoi(f[i])
-	if err != nil {
-		return def
-	}
-	return v
 }
 
 // A peer sends 1 MiB without a newline: it gets 15 pieces of 64 KiB at once;

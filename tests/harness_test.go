@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +28,15 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	// The end-to-end tests mostly wait on child processes and peers, so
+	// four run at once by default rather than one per CPU (an explicit
+	// -parallel wins).
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet && runtime.GOMAXPROCS(0) < 4 {
+		flag.Set("test.parallel", "4")
+	}
 	os.Exit(runTests(m))
 }
 

@@ -87,6 +87,7 @@ func processGone(pid int) bool {
 // message, its listening socket is closed and its child processes are
 // killed. Times are generous: what matters is that it ends.
 func TestHostileLimitsTimeoutHardBound(t *testing.T) {
+	t.Parallel() // it mostly waits: let it overlap the other waiting tests
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("needs /proc")
 	}
@@ -326,6 +327,7 @@ func TestHostileLimitsParkedReads(t *testing.T) {
 // looping on it spun at 100% CPU); when a connection arrives it fails with
 // errno 24, one warning.
 func TestHostileLimitsAcceptAtSocketLimit(t *testing.T) {
+	t.Parallel() // it mostly waits: let it overlap the other waiting tests
 	p := startSockrun(t, "--max-sockets", "1", "-e", `
 		local s = socket_create_listen(0)
 		local _, _, port = socket_getsockname(s)

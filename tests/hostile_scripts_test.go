@@ -87,6 +87,7 @@ func TestHostileServerNewlineFlood(t *testing.T) {
 // waited 23.6 s. Now each PING is answered promptly, and the finished
 // request gets Redis's reply.
 func TestHostileRespHugeMultibulk(t *testing.T) {
+	requireLong(t) // megabytes through the server: a load run
 	_, addr := tkRespServer(t)
 	attacker := tkRespDial(t, addr)
 	pinger := tkRespDial(t, addr)
@@ -319,6 +320,7 @@ func hsOpenFDs(t *testing.T, pid int) int {
 // request now gets a 400 and a closed connection, and the server's open
 // descriptors come back to where they were.
 func TestHostileHTTPHugeContentLength(t *testing.T) {
+	t.Parallel() // it mostly waits: let it overlap the other waiting tests
 	s := hpStartHTTPServer(t, hsHTTPDir(t))
 	pid := s.cmd.Process.Pid
 	base := hsOpenFDs(t, pid)
@@ -357,6 +359,7 @@ func TestHostileHTTPHugeContentLength(t *testing.T) {
 // linear time and the request behind them is answered, while another
 // client is served meanwhile.
 func TestHostileHTTPLeadingCRLFs(t *testing.T) {
+	requireLong(t) // megabytes through the server: a load run
 	s := hpStartHTTPServer(t, hsHTTPDir(t))
 	conn := dialTCP(t, s.addr)
 	done := make(chan string, 1)
@@ -410,6 +413,7 @@ func hsOneResponseServer(t *testing.T, response string) string {
 // refused with a message and status 1. A header repeated 60,000 times was
 // merged by growing one string per repetition; it now takes linear time.
 func TestHostileHTTPGetHeaders(t *testing.T) {
+	t.Parallel() // it mostly waits: let it overlap the other waiting tests
 	url := hsOneResponseServer(t, "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\nabc")
 	r := runSockrun(t, "scripts/http_get.lua", url)
 	if r.code != 1 || !strings.Contains(r.stderr, "http_get: bad Content-Length: 99999999999999999999\n") ||
@@ -434,6 +438,7 @@ func TestHostileHTTPGetHeaders(t *testing.T) {
 // script now backs off: it says so once, warns at most about ten times a
 // second, and serves the waiting client once a socket is freed.
 func TestHostileAcceptBackoff(t *testing.T) {
+	t.Parallel() // it mostly waits: let it overlap the other waiting tests
 	echoLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,8 @@ package tests
 //
 // Sizes:
 //
-//	go test ./tests -run 'TestLoad$'                # CI size: 2,000 clients x 100 messages per server
+//	go test ./tests -run 'TestLoad$'                # everyday size: 200 clients x 20 messages per server
+//	SOCKRUN_LONG=1 go test ./tests -run 'TestLoad$' # CI size: 2,000 clients x 100 messages per server
 //	go test ./tests -run TestLoadFull -sockrun.full -timeout 0 -v
 //	SOCKRUN_LOAD=full go test ./tests -run TestLoadFull -timeout 0 -v
 //	                                                # full size: 10,000 clients x 1,000 messages per server
@@ -44,13 +45,19 @@ import (
 
 var ftFullFlag = flag.Bool("sockrun.full", false, "run TestLoadFull at full size (10,000 clients x 1,000 messages per server); or set SOCKRUN_LOAD=full or SOCKRUN_LOAD=CLIENTSxMESSAGES")
 
-// TestLoad is the CI size: 2,000 clients at once, 100 round trips each (25
-// under -race), through each server, in at most 120 s per server. The two
+// TestLoad is, with SOCKRUN_LONG=1 (as .ci/run sets), the CI size: 2,000
+// clients at once, 100 round trips each (25 under -race), through each
+// server, in at most 120 s per server; without it, 200 clients x 20. The two
 // servers run at the same time, to keep the test's time down; their figures
 // are not benchmarks.
 func TestLoad(t *testing.T) {
-	messages := 100
-	if raceEnabled {
+	clients, messages := 2000, 100
+	if os.Getenv("SOCKRUN_LONG") == "" || testing.Short() {
+		// The everyday size, for a `go test ./...` that stays fast: the
+		// same checks on 200 clients x 20 round trips. CI (SOCKRUN_LONG=1)
+		// runs the CI size.
+		clients, messages = 200, 20
+	} else if raceEnabled {
 		// The -race binary (and this test under -race) round-trips some 3
 		// times slower: 2,000 x 100 would take 40 s or more per server on
 		// an idle 2-CPU machine, too close to the bound on a busy one.
@@ -59,7 +66,7 @@ func TestLoad(t *testing.T) {
 	for _, srv := range ftServers {
 		t.Run(srv.name, func(t *testing.T) {
 			t.Parallel()
-			ftLoad(t, srv.script, 2000, messages, 120*time.Second)
+			ftLoad(t, srv.script, clients, messages, 120*time.Second)
 		})
 	}
 }

@@ -20,9 +20,9 @@ func TestOptionsParity(t *testing.T) {
 	php := requireTool(t, "php")
 	nsRequireIsolation(t)
 	dir := filepath.Join(rootDir, "tests", "netdb")
-	want := nsRunMerged(t, nil, nsIsolated(php, nsPHPArgs(filepath.Join(dir, "options.php"))...)...)
-	got := nsRunMerged(t, nil, nsIsolated(binPath, filepath.Join(dir, "options.lua"))...)
-	nsCompareTranscripts(t, want, got)
+	want := runMergedEnv(t, nil, nsIsolated(php, nsPHPArgs(filepath.Join(dir, "options.php"))...)...)
+	got := runMergedEnv(t, nil, nsIsolated(binPath, filepath.Join(dir, "options.lua"))...)
+	compareSections(t, want, got, 2)
 }
 
 // TestOptionsContract checks, on sockrun alone (no PHP, no namespace), the
@@ -31,7 +31,7 @@ func TestOptionsParity(t *testing.T) {
 func TestOptionsContract(t *testing.T) {
 	t.Parallel()
 	script := writeFile(t, "opts.lua", `
-dofile(arg[1] .. "/nslib.lua")
+dofile(arg[1] .. "/../lib/show.lua")
 local s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP)
 show("reuseaddr", socket_get_option(s, SOL_SOCKET, SO_REUSEADDR))
 show("set 5", socket_set_option(s, SOL_SOCKET, SO_REUSEADDR, 5), socket_get_option(s, SOL_SOCKET, SO_REUSEADDR))
@@ -48,7 +48,7 @@ show("congestion", socket_set_option(s, SOL_TCP, TCP_CONGESTION, "reno"), socket
 attempt("ttl 256", function() return socket_set_option(s, IPPROTO_IP, IP_MULTICAST_TTL, 256) end)
 show("notsent_lowat", socket_set_option(s, SOL_TCP, TCP_NOTSENT_LOWAT, 16384), socket_get_option(s, SOL_TCP, TCP_NOTSENT_LOWAT))
 `)
-	r := nsRunMerged(t, nil, binPath, script, filepath.Join(rootDir, "tests", "netdb"))
+	r := runMergedEnv(t, nil, binPath, script, filepath.Join(rootDir, "tests", "netdb"))
 	want := []string{
 		"reuseaddr: 0",
 		"set 5: true, 1",
@@ -70,6 +70,6 @@ show("notsent_lowat", socket_set_option(s, SOL_TCP, TCP_NOTSENT_LOWAT, 16384), s
 		"notsent_lowat: true, 16384",
 	}
 	if r.code != 0 || strings.TrimSpace(r.stdout) != strings.Join(want, "\n") {
-		t.Errorf("status %d, output (- want, + got):\n%s", r.code, nsDiff(strings.Join(want, "\n"), strings.TrimSpace(r.stdout)))
+		t.Errorf("status %d, output (- want, + got):\n%s", r.code, lineDiff(strings.Join(want, "\n"), strings.TrimSpace(r.stdout)))
 	}
 }

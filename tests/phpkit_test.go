@@ -16,37 +16,23 @@ import (
 // exit status.
 func TestPHPKit(t *testing.T) {
 	php := requireTool(t, "php")
-	dir := filepath.Join(rootDir, "tests", "phpkit")
-	luaFiles, err := filepath.Glob(filepath.Join(dir, "*.lua"))
-	if err != nil || len(luaFiles) == 0 {
-		t.Fatalf("no cases in %s (%v)", dir, err)
-	}
-	for _, luaPath := range luaFiles {
-		name := strings.TrimSuffix(filepath.Base(luaPath), ".lua")
-		phpPath := strings.TrimSuffix(luaPath, ".lua") + ".php"
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			if _, err := os.Stat(phpPath); err != nil {
-				t.Fatalf("%s has no PHP twin: %v", luaPath, err)
-			}
-			stdin := ""
-			if b, err := os.ReadFile(strings.TrimSuffix(luaPath, ".lua") + ".stdin"); err == nil {
-				stdin = string(b)
-			}
-			want := runProgram(t, stdin, php, "-d", "display_errors=stderr", "-d", "log_errors=0",
-				"-d", "error_reporting=E_ALL", "-d", "html_errors=0", phpPath)
-			got := runProgram(t, stdin, binPath, luaPath)
-			wantErr := strings.ReplaceAll(want.stderr, phpPath, "FILE")
-			gotErr := strings.ReplaceAll(got.stderr, luaPath, "FILE")
-			if want.stdout != got.stdout {
-				t.Errorf("stdout differs (- php, + sockrun):\n%s", lineDiff(want.stdout, got.stdout))
-			}
-			if wantErr != gotErr {
-				t.Errorf("stderr differs (- php, + sockrun):\n%s", lineDiff(wantErr, gotErr))
-			}
-			if want.code != got.code {
-				t.Errorf("exit status: php %d, sockrun %d", want.code, got.code)
-			}
-		})
-	}
+	forEachTwin(t, filepath.Join(rootDir, "tests", "phpkit"), "*", func(t *testing.T, luaPath, phpPath string) {
+		stdin := ""
+		if b, err := os.ReadFile(strings.TrimSuffix(luaPath, ".lua") + ".stdin"); err == nil {
+			stdin = string(b)
+		}
+		want := runProgram(t, stdin, php, phpCommand(phpFlagsKit, phpPath)...)
+		got := runProgram(t, stdin, binPath, luaPath)
+		wantErr := strings.ReplaceAll(want.stderr, phpPath, "FILE")
+		gotErr := strings.ReplaceAll(got.stderr, luaPath, "FILE")
+		if want.stdout != got.stdout {
+			t.Errorf("stdout differs (- php, + sockrun):\n%s", lineDiff(want.stdout, got.stdout))
+		}
+		if wantErr != gotErr {
+			t.Errorf("stderr differs (- php, + sockrun):\n%s", lineDiff(wantErr, gotErr))
+		}
+		if want.code != got.code {
+			t.Errorf("exit status: php %d, sockrun %d", want.code, got.code)
+		}
+	})
 }

@@ -1049,6 +1049,7 @@ if ok3 then echo("wait ", select(2, wait(t4)), "\n") end
 // the timeout, never holds more than the limit, and every connection it made
 // is closed.
 func TestPolicyHostileScriptBounded(t *testing.T) {
+	t.Parallel() // it mostly waits: let it overlap the other waiting tests
 	ln, port := polListen(t, "tcp4", "127.0.0.1:0")
 	var mu sync.Mutex
 	var conns []net.Conn

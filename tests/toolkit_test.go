@@ -740,6 +740,7 @@ func TestBannerBinary(t *testing.T) {
 }
 
 func TestBannerFailures(t *testing.T) {
+	t.Parallel() // it mostly waits: let it overlap the other waiting tests
 	// Refused: a port that was just closed.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -177,6 +177,7 @@ func TestTraceFileAndNoTrace(t *testing.T) {
 // --timeout ends a script blocked in accept, read, select, connect, sleep,
 // or in a task, with status 124, and closes its sockets.
 func TestTraceTimeoutEndsBlockedCalls(t *testing.T) {
+	t.Parallel() // it mostly waits: let it overlap the other waiting tests
 	// A Go peer for the read: it sees the script's socket closed.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -9,9 +9,8 @@ package tests
 // The twin tests (dgTwin) run tests/dgram/NAME.lua under sockrun and
 // NAME.php under php-cli, with stderr on the same pipe as stdout so that
 // warnings keep their place, and compare both transcripts with the expected
-// one written below: every output line byte for byte, and each warning as
-// "Warning: f(): text [errno]: message" (file names and line numbers
-// differ by construction). The expected transcripts were taken from PHP
+// one written below, normalised as every parity suite is
+// (normalizeTranscript in parity_test.go). The expected transcripts were taken from PHP
 // 8.2; the sockrun half runs (and must match) even where php is missing.
 
 import (
@@ -77,9 +76,6 @@ func dgRun(t testing.TB, merged bool, prog string, args ...string) dgResult {
 	return r
 }
 
-// dgPHPArgs runs PHP as the task prescribes: warnings on stderr, no log.
-var dgPHPArgs = []string{"-d", "display_errors=stderr", "-d", "log_errors=0"}
-
 // dgPHP returns php's path, or "" (after saying so) when it is missing and
 // SOCKRUN_REQUIRE_TOOLS is not set, so that the sockrun half still runs.
 func dgPHP(t *testing.T) string {
@@ -100,66 +96,14 @@ func dgScript(name string) string {
 	return filepath.Join(rootDir, "tests", "dgram", name)
 }
 
-var dgDiagLine = regexp.MustCompile(`^(?:PHP )?(Warning|Notice|Deprecated|Fatal error): +(.*) in (.+) on line \d+$`)
-
-// dgNormalize keeps every non-blank line as it is, except diagnostics,
-// which lose their " in FILE on line N".
-func dgNormalize(s string) string {
-	var out []string
-	for _, line := range strings.Split(s, "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		if m := dgDiagLine.FindStringSubmatch(line); m != nil {
-			line = m[1] + ": " + m[2]
-		}
-		out = append(out, line)
-	}
-	return strings.Join(out, "\n") + "\n"
-}
-
-// dgDiff renders a line diff of want and got (- want, + got).
-func dgDiff(want, got string) string {
-	x, y := strings.Split(want, "\n"), strings.Split(got, "\n")
-	lcs := make([][]int, len(x)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(y)+1)
-	}
-	for i := len(x) - 1; i >= 0; i-- {
-		for j := len(y) - 1; j >= 0; j-- {
-			if x[i] == y[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var sb strings.Builder
-	i, j := 0, 0
-	for i < len(x) || j < len(y) {
-		switch {
-		case i < len(x) && j < len(y) && x[i] == y[j]:
-			fmt.Fprintf(&sb, "  %s\n", x[i])
-			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			fmt.Fprintf(&sb, "+ %s\n", y[j])
-			j++
-		default:
-			fmt.Fprintf(&sb, "- %s\n", x[i])
-			i++
-		}
-	}
-	return sb.String()
-}
-
 // dgCheckTranscript compares one side's transcript with the expected one.
 func dgCheckTranscript(t *testing.T, who string, r dgResult, want string) {
 	t.Helper()
 	if r.code != 0 {
 		t.Errorf("%s exited with status %d; output:\n%s", who, r.code, r.out)
 	}
-	if got := dgNormalize(r.out); got != want {
-		t.Errorf("%s's transcript differs from PHP 8.2's (- expected, + %s):\n%s", who, who, dgDiff(want, got))
+	if got := normalizeTranscript(r.out, false); got != want {
+		t.Errorf("%s's transcript differs from PHP 8.2's (- expected, + %s):\n%s", who, who, lineDiff(want, got))
 	}
 }
 
@@ -177,7 +121,7 @@ func dgArgsFor(prog string) []string {
 	if prog == binPath {
 		return nil
 	}
-	return dgPHPArgs
+	return append([]string(nil), phpFlagsAllNotices...) // a copy: callers append to it
 }
 
 // dgTwinRun is dgTwin with a caller-supplied runner (for twins that need

@@ -267,6 +267,6 @@ func TestUnixSockrunClientGoServers(t *testing.T) {
 		"recvfrom: 12 [re:dgram\\0one] from " + dgramPath,
 	}, "\n") + "\n"
 	if r.out != want || r.stderr != "" || r.code != 0 {
-		t.Errorf("sockrun client: status %d, stdout (- want, + got):\n%s\nstderr:\n%s", r.code, dgDiff(want, r.out), r.stderr)
+		t.Errorf("sockrun client: status %d, stdout (- want, + got):\n%s\nstderr:\n%s", r.code, lineDiff(want, r.out), r.stderr)
 	}
 }

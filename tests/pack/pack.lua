@@ -1,21 +1,9 @@
 -- Parity twin of pack.php (see there for the case and transcript formats):
 -- runs every case of cases.txt through sockrun's pack() and unpack().
 
-local function quote(s)
-	local out = { '"' }
-	for i = 1, #s do
-		local c = s:sub(i, i)
-		local b = c:byte()
-		if c == "\\" or c == '"' then
-			out[#out + 1] = "\\" .. c
-		elseif b < 32 or b >= 127 then
-			out[#out + 1] = string.format("\\x%02x", b)
-		else
-			out[#out + 1] = c
-		end
-	end
-	return table.concat(out) .. '"'
-end
+-- quote is the canonical printer's (tests/lib/show.lua); numbers and keys
+-- are rendered exactly here (renderExact), as pack.php does.
+dofile((arg[0]:match("^(.*)/") or ".") .. "/../lib/show.lua")
 
 local function tohex(s)
 	return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
@@ -41,7 +29,7 @@ local function num(v)
 	return (s:gsub("e([%+%-])0*(%d)", "e%1%2"))
 end
 
-local function render(v)
+local function renderExact(v)
 	local t = type(v)
 	if t == "nil" then
 		return "nil"
@@ -64,10 +52,10 @@ local function render(v)
 		table.sort(strs)
 		local items = {}
 		for _, k in ipairs(ints) do
-			items[#items + 1] = num(k) .. "=" .. render(v[k])
+			items[#items + 1] = num(k) .. "=" .. renderExact(v[k])
 		end
 		for _, k in ipairs(strs) do
-			items[#items + 1] = quote(k) .. "=" .. render(v[k])
+			items[#items + 1] = quote(k) .. "=" .. renderExact(v[k])
 		end
 		return "{" .. table.concat(items, ", ") .. "}"
 	end
@@ -119,7 +107,7 @@ for line in io.lines(dir .. "/cases.txt") do
 			elseif op == "pack" and type(r) == "string" then
 				echo("  => ", tohex(r), "\n")
 			else
-				echo("  => ", render(r), "\n")
+				echo("  => ", renderExact(r), "\n")
 			end
 		end
 	end

@@ -17,21 +17,10 @@
 
 error_reporting(E_ALL & ~E_DEPRECATED);
 
-function quote($s) {
-    $o = '"';
-    for ($i = 0, $n = strlen($s); $i < $n; $i++) {
-        $c = $s[$i];
-        $b = ord($c);
-        if ($c === "\\" || $c === '"') {
-            $o .= "\\" . $c;
-        } elseif ($b < 32 || $b >= 127) {
-            $o .= sprintf("\\x%02x", $b);
-        } else {
-            $o .= $c;
-        }
-    }
-    return $o . '"';
-}
+// quote is the canonical printer's (tests/lib/show.php); numbers and keys
+// are rendered exactly here (renderExact), with integral floats in the int64
+// range as integers, others in %.17e.
+require __DIR__ . '/../lib/show.php';
 
 // num renders a number as the Lua twin can: integral values in the int64
 // range as integers, others in %.17e with PHP's short exponent.
@@ -51,7 +40,7 @@ function num($v) {
     return sprintf("%.17e", $v);
 }
 
-function render($v) {
+function renderExact($v) {
     if ($v === null) {
         return "nil";
     }
@@ -78,7 +67,7 @@ function render($v) {
         sort($strs, SORT_STRING);
         $items = [];
         foreach (array_merge($ints, $strs) as $k) {
-            $items[] = (is_int($k) ? $k : quote($k)) . "=" . render($v[$k]);
+            $items[] = (is_int($k) ? $k : quote($k)) . "=" . renderExact($v[$k]);
         }
         return "{" . implode(", ", $items) . "}";
     }
@@ -120,5 +109,5 @@ foreach (file(__DIR__ . "/cases.txt", FILE_IGNORE_NEW_LINES) as $line) {
         echo "  error: ", $e->getMessage(), "\n";
         continue;
     }
-    echo "  => ", ($op === "pack" && is_string($r)) ? bin2hex($r) : render($r), "\n";
+    echo "  => ", ($op === "pack" && is_string($r)) ? bin2hex($r) : renderExact($r), "\n";
 }
