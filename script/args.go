@@ -8,6 +8,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"sockrun/phpkit"
 	"sockrun/sched"
 )
 
@@ -195,7 +196,7 @@ func (a args) floatToInt(f float64, v lua.LValue) (int, bool) {
 	}
 	i := int(f)
 	if float64(i) != f {
-		what := "float " + phpNumberString(f)
+		what := "float " + phpkit.NumberString(f)
 		if str, ok := v.(lua.LString); ok {
 			what = fmt.Sprintf("float-string %q", string(str))
 		}
@@ -217,15 +218,6 @@ func isNumericFloat(s string) bool {
 	}
 	_, err := strconv.ParseFloat(s, 64)
 	return err == nil
-}
-
-// phpNumberString formats a Lua number as PHP converts a number to string:
-// integers without a fraction, floats as PHP's precision-14 zend_gcvt.
-func phpNumberString(f float64) string {
-	if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-		return strconv.FormatInt(int64(f), 10)
-	}
-	return phpFloatString(f)
 }
 
 // smallNumbers are the Lua values of 0..1023, made once: pushing a number

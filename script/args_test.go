@@ -5,6 +5,8 @@ package script
 import (
 	"strings"
 	"testing"
+
+	"sockrun/phpkit"
 )
 
 // Numbers become strings as PHP converts them.
@@ -12,8 +14,8 @@ func TestPHPNumberString(t *testing.T) {
 	for in, want := range map[float64]string{
 		12345: "12345", 1.5: "1.5", -3: "-3", 0.1: "0.1", 1e25: "1.0E+25", 1.0 / 3: "0.33333333333333",
 	} {
-		if got := phpNumberString(in); got != want {
-			t.Errorf("phpNumberString(%v) = %q, want %q", in, got, want)
+		if got := phpkit.NumberString(in); got != want {
+			t.Errorf("phpkit.NumberString(%v) = %q, want %q", in, got, want)
 		}
 	}
 }

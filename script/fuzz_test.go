@@ -20,6 +20,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
 
+	"sockrun/phpkit"
 	"sockrun/sock"
 )
 
@@ -97,7 +98,7 @@ func watchdog(d time.Duration, what func() string) *time.Timer {
 
 // ---------------------------------------------------------------------------
 // (a) Lua values to PHP types: toInt, phpLong (zval_get_long),
-// phpNumberString, sock.NumericIPv4, sock.InetAton.
+// phpkit.NumberString, sock.NumericIPv4, sock.InetAton.
 
 // phpNumericString is PHP 8's numeric string (is_numeric_string without
 // trailing garbage): optional whitespace, sign, decimal digits with an
@@ -300,27 +301,27 @@ func FuzzArgConversion(f *testing.F) {
 			t.Fatalf("phpLong(%v) = %d; zend_dval_to_lval gives %d", x, got, want)
 		}
 
-		// phpNumberString: integral numbers below 1e15 print as PHP ints and
+		// phpkit.NumberString: integral numbers below 1e15 print as PHP ints and
 		// round-trip through toInt; everything else prints as PHP prints a
-		// float (precision 14), which phpFloatString (pack.go) implements
+		// float (precision 14), which phpkit.FloatString implements
 		// digit for digit: "1.0E-5", "1.0E+25", "0.1", "INF", "NAN".
-		ns := phpNumberString(x)
+		ns := phpkit.NumberString(x)
 		switch {
 		case x == math.Trunc(x) && math.Abs(x) < 1e15:
 			if ns != strconv.FormatInt(int64(x), 10) {
-				t.Fatalf("phpNumberString(%v) = %q, want %d", x, ns, int64(x))
+				t.Fatalf("phpkit.NumberString(%v) = %q, want %d", x, ns, int64(x))
 			}
 			if got, ok := a.toInt(lua.LString(ns)); !ok || got != int(x) || noticed() {
-				t.Fatalf("toInt(phpNumberString(%v) = %q) = %d, %v", x, ns, got, ok)
+				t.Fatalf("toInt(phpkit.NumberString(%v) = %q) = %d, %v", x, ns, got, ok)
 			}
 		default:
-			if want := phpFloatString(x); ns != want {
-				t.Fatalf("phpNumberString(%v) = %q; PHP prints %q", x, ns, want)
+			if want := phpkit.FloatString(x); ns != want {
+				t.Fatalf("phpkit.NumberString(%v) = %q; PHP prints %q", x, ns, want)
 			}
 			if !math.IsNaN(x) && !math.IsInf(x, 0) && x != 0 {
 				back, err := strconv.ParseFloat(ns, 64)
 				if err != nil || math.Abs(back-x) > 5e-14*math.Abs(x) {
-					t.Fatalf("phpNumberString(%v) = %q reads back as %v (%v)", x, ns, back, err)
+					t.Fatalf("phpkit.NumberString(%v) = %q reads back as %v (%v)", x, ns, back, err)
 				}
 			}
 		}
@@ -1379,8 +1380,8 @@ func marshalSeed(vals ...any) []byte {
 // padding ("1.0E-5"); strconv's 'G' pads it to two digits.
 func TestFuzzRegressionNumberStringExponent(t *testing.T) {
 	for in, want := range map[float64]string{1e-5: "1.0E-5", 1.5e-7: "1.5E-7", -2.5e-9: "-2.5E-9", 1e-10: "1.0E-10", 1e15: "1.0E+15"} {
-		if got := phpNumberString(in); got != want {
-			t.Errorf("phpNumberString(%v) = %q, want %q (as PHP prints it)", in, got, want)
+		if got := phpkit.NumberString(in); got != want {
+			t.Errorf("phpkit.NumberString(%v) = %q, want %q (as PHP prints it)", in, got, want)
 		}
 	}
 	out := mustRun(t, `

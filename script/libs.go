@@ -121,7 +121,7 @@ var portingFuncs = []libFunc{
 func microtime(a args) int {
 	a.count(0, 1)
 	now := time.Now()
-	if phpBool(a.L.Get(1)) {
+	if phpkit.Truthy(a.L.Get(1)) {
 		a.L.Push(lua.LNumber(float64(now.UnixMicro()) / 1e6))
 		return 1
 	}

@@ -9,6 +9,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
 
+	"sockrun/phpkit"
 	"sockrun/sock"
 )
 
@@ -59,7 +60,7 @@ func (a args) setSpecialOption(s *Socket, level, option int, v lua.LValue) (hand
 		}
 		return true, unix.SetsockoptInt(s.FD(), unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_IF, index)
 	case level == ipprotoIP && option == ipMulticastLoop:
-		return true, unix.SetsockoptByte(s.FD(), unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, boolByte(phpBool(v)))
+		return true, unix.SetsockoptByte(s.FD(), unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, boolByte(phpkit.Truthy(v)))
 	case level == ipprotoIP && option == ipMulticastTTL:
 		ttl := int(a.phpLong(v))
 		if ttl < 0 || ttl > 255 {
@@ -67,7 +68,7 @@ func (a args) setSpecialOption(s *Socket, level, option int, v lua.LValue) (hand
 		}
 		return true, unix.SetsockoptByte(s.FD(), unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, byte(ttl))
 	case level == ipprotoIPv6 && option == ipv6MulticastLoop:
-		return true, unix.SetsockoptInt(s.FD(), unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, int(boolByte(phpBool(v))))
+		return true, unix.SetsockoptInt(s.FD(), unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, int(boolByte(phpkit.Truthy(v))))
 	case level == ipprotoIPv6 && option == ipv6MulticastHops:
 		hops := int(a.phpLong(v))
 		if hops < -1 || hops > 255 {
@@ -165,21 +166,6 @@ func interfaceWithIPv4(addr [4]byte) int {
 		}
 	}
 	return 0
-}
-
-// phpBool is PHP's truthiness (zval_is_true): 0, "", "0", nil, false and
-// empty tables are false.
-func phpBool(v lua.LValue) bool {
-	switch v := v.(type) {
-	case lua.LNumber:
-		return v != 0
-	case lua.LString:
-		return v != "" && v != "0"
-	case *lua.LTable:
-		k, _ := v.Next(lua.LNil)
-		return k != lua.LNil
-	}
-	return lua.LVAsBool(v)
 }
 
 func boolByte(b bool) byte {

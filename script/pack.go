@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"sockrun/phpkit"
+
 	lua "github.com/yuin/gopher-lua"
 )
 
@@ -626,7 +628,7 @@ func (a args) phpString(v lua.LValue) string {
 		if f == math.Trunc(f) && math.Abs(f) < 1<<63 {
 			return strconv.FormatInt(int64(f), 10)
 		}
-		return phpFloatString(f)
+		return phpkit.FloatString(f)
 	case lua.LBool:
 		if v {
 			return "1"
@@ -742,57 +744,4 @@ func phpStrtod(s string) (float64, bool) {
 	}
 	f, _ := strconv.ParseFloat(s[:i], 64) // out of range: ±Inf or ±0, as strtod
 	return f, true
-}
-
-// phpFloatString is PHP's float to string conversion (precision=14,
-// zend_gcvt): "0.1", "1.0E+25", "1.0E-5", "-0", "INF", "NAN".
-func phpFloatString(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NAN"
-	case math.IsInf(f, 1):
-		return "INF"
-	case math.IsInf(f, -1):
-		return "-INF"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0"
-		}
-		return "0"
-	}
-	sign := ""
-	if f < 0 {
-		sign, f = "-", -f
-	}
-	// 14 significant digits, correctly rounded, trailing zeros dropped;
-	// the value is 0.DIGITS × 10^decpt.
-	e := strconv.FormatFloat(f, 'e', 13, 64)
-	mant, exp, _ := strings.Cut(e, "e")
-	digits := strings.TrimRight(strings.Replace(mant, ".", "", 1), "0")
-	x, _ := strconv.Atoi(exp)
-	decpt := x + 1
-	switch {
-	case decpt < -3 || decpt > 14:
-		frac := digits[1:]
-		if frac == "" {
-			frac = "0"
-		}
-		expSign := "+"
-		if decpt-1 < 0 {
-			expSign = "-"
-		}
-		return sign + digits[:1] + "." + frac + "E" + expSign + strconv.Itoa(abs(decpt-1))
-	case decpt <= 0:
-		return sign + "0." + strings.Repeat("0", -decpt) + digits
-	case len(digits) <= decpt:
-		return sign + digits + strings.Repeat("0", decpt-len(digits))
-	}
-	return sign + digits[:decpt] + "." + digits[decpt:]
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
 }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"sockrun/phpkit"
 )
 
 // packLua runs a chunk with pack, unpack and bit loaded (openBinaryLibs is
@@ -294,8 +296,8 @@ func TestPHPConversions(t *testing.T) {
 		math.Copysign(0, -1): "-0", math.Inf(-1): "-INF", math.NaN(): "NAN", 1.25e15: "1.25E+15",
 		99999999999999.5: "1.0E+14", 12345678901234.5: "12345678901234",
 	} {
-		if got := phpFloatString(in); got != want {
-			t.Errorf("phpFloatString(%v) = %q, want %q", in, got, want)
+		if got := phpkit.FloatString(in); got != want {
+			t.Errorf("phpkit.FloatString(%v) = %q, want %q", in, got, want)
 		}
 	}
 	for in, want := range map[string]int{

@@ -27,6 +27,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"sockrun/phpkit"
 	"sockrun/sched"
 )
 
@@ -316,7 +317,7 @@ func die(a args) int {
 		if f := float64(v); f == math.Trunc(f) && math.Abs(f) < 1<<63 {
 			status = int(int64(f) & 0xff)
 		} else {
-			out = phpNumberString(f)
+			out = phpkit.NumberString(f)
 		}
 	case lua.LString:
 		out = string(v)

@@ -10,6 +10,7 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
 
+	"sockrun/phpkit"
 	"sockrun/sock"
 )
 
@@ -28,7 +29,7 @@ import (
 func socketEnableCrypto(a args) int {
 	a.count(2, 3)
 	s := a.socket(1, "socket")
-	enable := phpBool(a.L.Get(2))
+	enable := phpkit.Truthy(a.L.Get(2))
 	opts, _ := a.L.Get(3).(*lua.LTable)
 	if !a.absent(3) && opts == nil {
 		a.raise("Argument #3 ($options) must be of type ?array, %s given", typeName(a.L.Get(3)))
@@ -43,7 +44,7 @@ func socketEnableCrypto(a args) int {
 	}
 	server := s.Accepted
 	if v := optField(opts, "server"); v != lua.LNil {
-		server = phpBool(v)
+		server = phpkit.Truthy(v)
 	}
 	config, err := a.tlsConfig(s, opts, server)
 	if err != nil {
@@ -115,7 +116,7 @@ func (a args) tlsConfig(s *Socket, opts *lua.LTable, server bool) (*tls.Config, 
 	if !server {
 		config.ServerName = peerName
 	}
-	if v := optField(opts, "verify_peer"); v != lua.LNil && !phpBool(v) {
+	if v := optField(opts, "verify_peer"); v != lua.LNil && !phpkit.Truthy(v) {
 		config.InsecureSkipVerify = true
 	}
 	if cafile := optString(opts, "cafile"); cafile != "" {
@@ -155,7 +156,7 @@ func (a args) tlsConfig(s *Socket, opts *lua.LTable, server bool) (*tls.Config, 
 			return nil, fmt.Errorf("local_cert: %w", err)
 		}
 		config.Certificates = []tls.Certificate{cert}
-	case server && phpBool(optField(opts, "self_signed")):
+	case server && phpkit.Truthy(optField(opts, "self_signed")):
 		cert, err := sock.SelfSigned(peerName)
 		if err != nil {
 			return nil, err
