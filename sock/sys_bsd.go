@@ -5,7 +5,6 @@ package sock
 import (
 	"net/netip"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -112,30 +111,4 @@ func SetGroupReq(fd, level, option int, ifindex uint32, group, source netip.Addr
 // MakeTimeval builds a timeval from exactly these fields (no normalising).
 func MakeTimeval(sec, usec int) unix.Timeval {
 	return unix.Timeval{Sec: int64(sec), Usec: int32(usec)}
-}
-
-// sysRecv is recv(2): recvfrom without the sender's address.
-func sysRecv(fd int, buf []byte, flags int) (int, error) {
-	var p unsafe.Pointer
-	if len(buf) > 0 {
-		p = unsafe.Pointer(&buf[0])
-	}
-	n, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(p), uintptr(len(buf)), uintptr(flags), 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}
-
-// sysSend is send(2) on a connected socket.
-func sysSend(fd int, buf []byte, flags int) (int, error) {
-	var p unsafe.Pointer
-	if len(buf) > 0 {
-		p = unsafe.Pointer(&buf[0])
-	}
-	n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(p), uintptr(len(buf)), uintptr(flags), 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
 }

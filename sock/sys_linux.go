@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"net/netip"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -82,31 +81,4 @@ func sockaddrStorage(ip netip.Addr) []byte {
 // MakeTimeval builds a timeval from exactly these fields (no normalising).
 func MakeTimeval(sec, usec int) unix.Timeval {
 	return unix.Timeval{Sec: int64(sec), Usec: int64(usec)}
-}
-
-// sysRecv is recv(2): recvfrom without the sender's address, which a
-// connected socket's receive does not need (and x/sys would allocate).
-func sysRecv(fd int, buf []byte, flags int) (int, error) {
-	var p unsafe.Pointer
-	if len(buf) > 0 {
-		p = unsafe.Pointer(&buf[0])
-	}
-	n, _, e := unix.Syscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(p), uintptr(len(buf)), uintptr(flags), 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}
-
-// sysSend is send(2) on a connected socket.
-func sysSend(fd int, buf []byte, flags int) (int, error) {
-	var p unsafe.Pointer
-	if len(buf) > 0 {
-		p = unsafe.Pointer(&buf[0])
-	}
-	n, _, e := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(p), uintptr(len(buf)), uintptr(flags), 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
 }
