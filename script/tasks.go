@@ -28,8 +28,7 @@ func (a args) await(s *sock.Socket, dir sock.Dir, timeout time.Duration, canWait
 	if err != unix.EAGAIN || !canWait {
 		return a.rt.sched.Finish(a.L, err, a.tracedPush(push))
 	}
-	op := &sock.Op{Attempt: attempt}
-	return a.rt.sched.Await(a.L, op, func() { a.rt.eng.Wait(op, s, dir, timeout) }, a.tracedPush(push))
+	return a.wait(s, dir, timeout, attempt, push)
 }
 
 // wait makes the calling task (or the script) wait until attempt, retried
