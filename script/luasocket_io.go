@@ -77,8 +77,7 @@ func (a args) lsAwaitAll(watches []sock.Watch, canWait bool, timeout time.Durati
 	if err != unix.EAGAIN || !canWait {
 		return a.rt.sched.Finish(a.L, err, a.tracedPush(push))
 	}
-	op := &sock.Op{Attempt: attempt}
-	return a.rt.sched.Await(a.L, op, func() { a.rt.eng.WaitAll(op, watches, timeout) }, a.tracedPush(push))
+	return a.waitAll(watches, timeout, attempt, push)
 }
 
 // fill makes sure the read-ahead holds data: one recv of up to lsBufSize

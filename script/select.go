@@ -113,9 +113,8 @@ func socketSelect(a args) int {
 			c.watches = append(c.watches, sock.Watch{S: in.S, Dir: sock.Write})
 		}
 	}
-	op := &sock.Op{Attempt: func() error { return a.rt.selectReady(c) }}
-	return a.rt.sched.Await(a.L, op, func() { eng.WaitAll(op, c.watches, c.timeout) },
-		a.tracedPush(func(err error) int { return a.pushSelect(c, err) }))
+	return a.waitAll(c.watches, c.timeout, func() error { return a.rt.selectReady(c) },
+		func(err error) int { return a.pushSelect(c, err) })
 }
 
 // selectReady marks the ready interests of a select; EAGAIN when none is

@@ -40,6 +40,13 @@ func (a args) wait(s *sock.Socket, dir sock.Dir, timeout time.Duration, attempt 
 	return a.rt.sched.Await(a.L, op, func() { a.rt.eng.Wait(op, s, dir, timeout) }, a.tracedPush(push))
 }
 
+// waitAll is wait over several sockets: attempt is retried whenever any of
+// watches is ready.
+func (a args) waitAll(watches []sock.Watch, timeout time.Duration, attempt func() error, push func(error) int) int {
+	op := &sock.Op{Attempt: attempt}
+	return a.rt.sched.Await(a.L, op, func() { a.rt.eng.WaitAll(op, watches, timeout) }, a.tracedPush(push))
+}
+
 // later hands a result that did not have to wait to a task that has had
 // its turn: it is pushed after the other ready tasks have run.
 func (a args) later(err error, push func(error) int) int {
